@@ -1,0 +1,166 @@
+"""The uniform model interface every method implements.
+
+A model is an ``nn.Module`` holding an encoder, a decoder and a likelihood. It exposes
+``encode`` / ``decode``, ``loss(x) -> dict`` (``"loss"`` is the total that the main
+optimiser minimises; the other entries are its named parts), generation through
+``sample_latent`` / ``sample``, optional training hooks, and ``objectives()``, which
+names the optimisers the training loop builds (one per parameter group, e.g. a
+discriminator with its own Adam settings).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+from torch.distributions import Distribution, Independent, Normal
+
+from vaelab.errors import ConfigError
+from vaelab.losses import LIKELIHOODS, make_likelihood
+from vaelab.nets import ARCHITECTURES, build_networks
+
+if TYPE_CHECKING:
+    from vaelab.train import TrainContext
+
+__all__ = ["ModelConfig", "Model", "Objective", "check_range"]
+
+
+def check_range(name: str, value: float, low: float | None = None, high: float | None = None,
+                strict: bool = False) -> None:
+    """Raises :class:`ConfigError` unless ``low <= value <= high`` (``<`` when ``strict``)."""
+    bad_low = low is not None and (value <= low if strict else value < low)
+    bad_high = high is not None and (value >= high if strict else value > high)
+    if bad_low or bad_high or value != value:
+        op = "<" if strict else "<="
+        lo = f"{low} {op} " if low is not None else ""
+        hi = f" {op} {high}" if high is not None else ""
+        raise ConfigError(f"invalid {name}={value}: need {lo}{name}{hi}")
+
+
+@dataclass
+class ModelConfig:
+    """Fields shared by every model.
+
+    Attributes:
+        latent_dim: Latent size ``L`` (AVAE Tables VIII-IX per dataset when left unset).
+        architecture: Name in :data:`vaelab.nets.ARCHITECTURES` (dataset default when unset).
+        likelihood: ``"bernoulli"`` or ``"gaussian"`` (dataset default when unset).
+    """
+
+    latent_dim: int | None = None
+    architecture: str | None = None
+    likelihood: str | None = None
+
+    def validate(self) -> None:
+        if self.latent_dim is None or self.architecture is None or self.likelihood is None:
+            raise ConfigError("latent_dim, architecture and likelihood must be resolved before building a model")
+        check_range("latent_dim", self.latent_dim, 1)
+        if self.architecture not in ARCHITECTURES:
+            raise ConfigError(f"unknown architecture {self.architecture!r}; choose one of: {', '.join(ARCHITECTURES)}")
+        if self.likelihood not in LIKELIHOODS:
+            raise ConfigError(f"unknown likelihood {self.likelihood!r}; choose one of: {', '.join(LIKELIHOODS)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Objective:
+    """One optimiser of a model: the parameters it updates and the loss entry it minimises.
+
+    Attributes:
+        params: Parameters updated by this optimiser (disjoint across objectives).
+        loss_key: Entry of ``model.loss(x)`` whose gradient w.r.t. ``params`` is used.
+        lr: Adam learning rate; ``None`` uses the training config's rate.
+        betas: Adam betas.
+        plateau: Whether ReduceLROnPlateau on the validation loss drives this rate.
+    """
+
+    params: list[nn.Parameter]
+    loss_key: str = "loss"
+    lr: float | None = None
+    betas: tuple[float, float] = (0.9, 0.999)
+    plateau: bool = True
+    weight_decay: float = 0.0
+
+
+class Model(nn.Module):
+    """Base class: encoder, decoder, likelihood and the hooks of the training loop.
+
+    Subclasses set ``Config`` (their config dataclass), ``head`` (encoder output
+    multiplier: 2 for Gaussian encoders) and implement :meth:`loss`.
+
+    Args:
+        config: A validated config of type ``Config`` with resolved architecture fields.
+        shape: Observation shape ``(C, H, W)`` or ``(D,)``.
+        value_range: Range of the data, which picks the likelihood's output activation.
+    """
+
+    Config: ClassVar[type[ModelConfig]] = ModelConfig
+    head: ClassVar[int] = 1
+
+    def __init__(self, config: ModelConfig, shape: tuple[int, ...], value_range: tuple[float, float] | None):
+        super().__init__()
+        config.validate()
+        self.config = config
+        self.shape = tuple(shape)
+        self.likelihood = make_likelihood(config.likelihood, value_range)
+        self.encoder, self.decoder = build_networks(config.architecture, self.shape, config.latent_dim, self.head)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def encode(self, x: Tensor) -> Tensor:
+        """Returns the ``(B, L)`` codes used downstream (the posterior mean for stochastic encoders)."""
+        return self.encoder(x)
+
+    def decode(self, z: Tensor) -> Tensor:
+        """Returns the mean of :math:`p(x \\mid z)` in data space."""
+        return self.likelihood.mean(self.decoder(z))
+
+    def reconstruct(self, x: Tensor) -> Tensor:
+        return self.decode(self.encode(x))
+
+    def prior(self) -> Distribution:
+        """The generative prior :math:`p(z)`, a standard normal unless overridden."""
+        zeros = torch.zeros(self.latent_dim, device=self.device)
+        return Independent(Normal(zeros, torch.ones_like(zeros)), 1)
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Draws ``n`` codes for generation with an explicit generator (standard normal by default)."""
+        z = torch.randn(n, self.latent_dim, generator=generator, device=generator.device if generator else None)
+        return z.to(self.device)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Generates ``n`` observations by decoding :meth:`sample_latent`."""
+        return self.decode(self.sample_latent(n, generator))
+
+    def loss(self, x: Tensor) -> dict[str, Tensor]:
+        """Returns ``{"loss": total, <part>: value, ...}`` for a batch ``x`` (scalars)."""
+        raise NotImplementedError
+
+    def objectives(self) -> dict[str, Objective]:
+        """The optimisers to build, by name; ``"model"`` minimises ``loss["loss"]``."""
+        return {"model": Objective(list(self.parameters()))}
+
+    def on_train_start(self, ctx: "TrainContext") -> None:
+        """Called once before the first step (also when resuming, before state is restored)."""
+
+    def on_epoch_start(self, ctx: "TrainContext") -> None:
+        """Called at the start of each epoch; may set ``ctx.sgd_index`` for the epoch."""
+
+    def on_step_start(self, ctx: "TrainContext") -> None:
+        """Called before each optimisation step."""
+
+    def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
+        """Called after validation at the end of each epoch; returns values to log."""
+        return {}

@@ -1,0 +1,163 @@
+"""The command line: happy paths, and one-line errors with non-zero exits for bad input."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import tiny_overrides
+from vaelab.cli import main
+
+TINY = ["--dataset", "digits", "--no-progress", *tiny_overrides()]
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err, text):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and text in lines[0], err
+    assert "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    assert main(["train", "--model", "vae", "--out", str(out), "--steps", "20", *TINY]) == 0
+    return out
+
+
+def test_train_writes_figures_and_summary(trained):
+    for name in ("reconstructions.png", "samples.png", "traversal.png", "curves.png"):
+        assert (trained / "figures" / name).stat().st_size > 0
+    assert (trained / "config.yaml").read_text().startswith("model:")
+
+
+def test_beta_vae_trains_from_the_cli(tmp_path, capsys):
+    code, out, _ = run_cli(capsys, "train", "--model", "beta_vae", "--out", str(tmp_path / "b"), "--steps", "3",
+                           "--no-figures", *TINY, "beta=2")
+    assert code == 0 and "3 steps" in out
+
+
+def test_sample_reconstruct_traverse(trained, tmp_path, capsys):
+    from PIL import Image
+
+    code, out, _ = run_cli(capsys, "sample", str(trained), "-n", "16", "--out", str(tmp_path / "s.png"))
+    assert code == 0 and Image.open(tmp_path / "s.png").size == (2 + 8 * 10, 2 + 2 * 10)
+    code, _, _ = run_cli(capsys, "reconstruct", str(trained), "-n", "8", "--out", str(tmp_path / "r.png"))
+    assert code == 0 and Image.open(tmp_path / "r.png").size == (2 + 8 * 10, 2 + 2 * 10)
+    code, _, _ = run_cli(capsys, "traverse", str(trained), "--dims", "0,2", "--steps", "5",
+                         "--out", str(tmp_path / "t.png"))
+    assert code == 0 and Image.open(tmp_path / "t.png").size == (2 + 5 * 10, 2 + 2 * 10)
+
+
+def test_sampling_is_seeded(trained, tmp_path, capsys):
+    for name, seed in (("a", 1), ("b", 1), ("c", 2)):
+        run_cli(capsys, "sample", str(trained), "--seed", str(seed), "--out", str(tmp_path / f"{name}.png"))
+    read = lambda n: (tmp_path / f"{n}.png").read_bytes()
+    assert read("a") == read("b") != read("c")
+
+
+def test_data_info_factor_sizes(capsys):
+    code, out, _ = run_cli(capsys, "data", "info", "dsprites")
+    assert code == 0 and "factor sizes: [3, 6, 40, 32, 32]" in out and "737,280 items" in out
+    code, out, _ = run_cli(capsys, "data", "info", "shapes3d")
+    assert code == 0 and "factor sizes: [10, 10, 10, 8, 4, 15]" in out and "480,000 items" in out
+    code, out, _ = run_cli(capsys, "data", "info", "digits")
+    assert code == 0 and "no ground-truth factors" in out and "10 classes" in out
+
+
+def test_data_preview(tmp_path, capsys):
+    code, _, _ = run_cli(capsys, "data", "preview", "dsprites", "-n", "16", "--out", str(tmp_path / "p.png"))
+    assert code == 0 and (tmp_path / "p.png").is_file()
+    code, _, _ = run_cli(capsys, "data", "preview", "shapes3d", "--by-factor", "--out", str(tmp_path / "f.png"))
+    assert code == 0 and (tmp_path / "f.png").is_file()
+
+
+def test_models_lists_the_registry(capsys):
+    code, out, _ = run_cli(capsys, "models")
+    assert code == 0 and "vae:" in out and "beta_vae:" in out and "beta = 3.0" in out
+
+
+@pytest.mark.parametrize("argv,text", [
+    (["train", "--model", "vea", "--dataset", "digits", "--out", "{tmp}/x"], "unknown model 'vea'"),
+    (["train", "--model", "vae", "--dataset", "mnits", "--out", "{tmp}/x"], "unknown dataset 'mnits'"),
+    (["train", "--model", "vae", "--dataset", "digits", "--out", "{tmp}/x", "beta=-2"], "invalid beta=-2.0"),
+    (["train", "--model", "vae", "--dataset", "digits", "--out", "{tmp}/x", "nope=1"], "unknown key 'nope'"),
+    (["train", "--model", "vae", "--dataset", "mnist", "--out", "{tmp}/x", "--data-root", "{tmp}/none"], "mnist"),
+    (["train", "--model", "vae", "--dataset", "digits", "--out", "{tmp}/x", "--config", "{tmp}/c.yaml"],
+     "does not exist"),
+    (["sample", "{tmp}/nothing"], "does not exist"),
+    (["data", "info", "mnist", "--data-root", "{tmp}/none"], "mnist"),
+    (["data", "preview", "mog"], "holds vectors"),
+])
+def test_bad_input_is_one_line_and_nonzero(tmp_path, capsys, argv, text):
+    code, _, err = run_cli(capsys, *[a.replace("{tmp}", str(tmp_path)) for a in argv])
+    assert code == 2
+    one_line_error(err, text)
+    assert not (tmp_path / "x" / "checkpoints").exists()
+
+
+def test_existing_run_is_refused_and_untouched(trained, capsys):
+    before = {p: p.read_bytes() for p in trained.rglob("*") if p.is_file()}
+    code, _, err = run_cli(capsys, "train", "--model", "vae", "--out", str(trained), "--steps", "20", *TINY)
+    assert code == 2
+    one_line_error(err, "already exists; pass --resume")
+    assert before == {p: p.read_bytes() for p in trained.rglob("*") if p.is_file()}
+
+
+def test_resume_of_a_finished_run_changes_nothing(trained, capsys):
+    before = (trained / "checkpoints" / "latest.pt").read_bytes()
+    code, out, _ = run_cli(capsys, "train", "--out", str(trained), "--resume", "--no-progress", "--no-figures")
+    assert code == 0 and "20 steps" in out
+    assert (trained / "checkpoints" / "latest.pt").read_bytes() == before
+
+
+def test_run_without_checkpoint_and_corrupt_checkpoint(trained, tmp_path, capsys):
+    import shutil
+
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copy(trained / "config.yaml", bare / "config.yaml")
+    code, _, err = run_cli(capsys, "sample", str(bare))
+    assert code == 2
+    one_line_error(err, "has no best checkpoint")
+    (bare / "checkpoints").mkdir()
+    (bare / "checkpoints" / "best.pt").write_bytes(b"not a checkpoint")
+    code, _, err = run_cli(capsys, "sample", str(bare))
+    assert code == 2
+    one_line_error(err, "is unreadable")
+    assert (bare / "checkpoints" / "best.pt").read_bytes() == b"not a checkpoint"
+
+
+def test_corrupt_config_in_run_dir(trained, tmp_path, capsys):
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(trained, bad)
+    (bad / "config.yaml").write_text("model: [unclosed\n")
+    code, _, err = run_cli(capsys, "train", "--out", str(bad), "--resume")
+    assert code == 2
+    one_line_error(err, "config.yaml is corrupt")
+
+
+def test_nan_loss_exits_3_with_one_line(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "train", "--model", "vae", "--out", str(tmp_path / "n"), "--steps", "5",
+                           *TINY, "train.lr=1e30")
+    assert code == 3
+    one_line_error(err, "became nan")
+
+
+def test_traverse_rejects_bad_dims(trained, capsys):
+    code, _, err = run_cli(capsys, "traverse", str(trained), "--dims", "0,99")
+    assert code == 2 and "dimensions must be in [0, 3)" in err and "Traceback" not in err
+
+
+def test_console_entry_point_exit_status(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "vaelab.cli", "train", "--model", "nope", "--dataset", "digits",
+                           "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.strip() == \
+        "error: unknown model 'nope'; choose one of: vae, beta_vae"

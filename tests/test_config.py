@@ -1,0 +1,99 @@
+import pytest
+import yaml
+
+from vaelab.config import RunConfig, apply_overrides, build_config, load_config_file
+from vaelab.errors import ConfigError
+
+
+def test_defaults_are_resolved_from_the_dataset():
+    c = build_config(model="vae", dataset="dsprites")
+    assert (c.model_config.latent_dim, c.model_config.architecture, c.model_config.likelihood) == (6, "dsprites", "bernoulli")
+    assert c.train.epochs == 35 and c.train.batch_size == 100 and c.train.lr == 5e-4
+    assert (c.train.plateau_factor, c.train.plateau_patience) == (0.5, 5)
+    assert build_config(model="beta_vae", dataset="mnist").model_config.beta == 3.0
+
+
+def test_round_trip_through_yaml():
+    c = build_config(model="beta_vae", dataset="digits", steps=10, overrides=["beta=2.5", "data.options={size: 8}"])
+    again = RunConfig.from_dict(yaml.safe_load(c.to_yaml()))
+    assert again == c
+    assert again.to_yaml() == c.to_yaml()
+
+
+def test_overrides_bare_dotted_and_coerced():
+    c = build_config(model="vae", dataset="dsprites", overrides=["beta=4", "train.lr=1e-3", "subset=500",
+                                                                  "latent_dim=10", "tensorboard=no"])
+    assert c.model_config.beta == 4.0 and isinstance(c.model_config.beta, float)
+    assert c.train.lr == 1e-3
+    assert c.data.subset == 500 and c.model_config.latent_dim == 10
+    assert c.train.tensorboard is False
+
+
+def test_steps_override_replaces_an_epoch_budget():
+    c = build_config(model="vae", dataset="dsprites", epochs=3, overrides=["steps=7"])
+    assert (c.train.epochs, c.train.steps) == (None, 7)
+
+
+@pytest.mark.parametrize("override,message", [
+    ("betta=1", "unknown key 'betta'"),
+    ("model.betta=1", "unknown key model.betta"),
+    ("seed", "not of the form key=value"),
+    ("beta=-1", "invalid beta=-1.0"),
+    ("batch_size=0", "invalid batch_size=0"),
+    ("train.lr=0", "invalid lr=0.0"),
+    ("latent_dim=abc", "must be an integer"),
+    ("architecture=resnet", "unknown architecture"),
+    ("likelihood=poisson", "unknown likelihood"),
+    ("device=tpu", "unknown device"),
+    ("val_fraction=1.0", "invalid val_fraction"),
+    ("nope.x=1", "unknown config section"),
+])
+def test_bad_values_are_rejected(override, message):
+    with pytest.raises(ConfigError, match=message):
+        build_config(model="vae", dataset="dsprites", overrides=[override])
+
+
+def test_unknown_model_and_dataset():
+    with pytest.raises(ConfigError, match="unknown model 'vea'"):
+        build_config(model="vea", dataset="dsprites")
+    with pytest.raises(ConfigError, match="unknown dataset 'mnits'"):
+        build_config(model="vae", dataset="mnits")
+    with pytest.raises(ConfigError, match="no model given"):
+        build_config(dataset="dsprites")
+
+
+def test_config_file_and_precedence(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("model: {name: beta_vae, beta: 6}\ndata: {name: digits}\ntrain: {epochs: 4, seed: 3}\n")
+    c = build_config(file=f, seed=5, overrides=["beta=7"])
+    assert c.model == "beta_vae" and c.model_config.beta == 7.0
+    assert c.train.seed == 5 and c.train.epochs == 4 and c.data.name == "digits"
+
+
+def test_config_file_errors(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config_file(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {name: vae\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config_file(bad)
+    other = tmp_path / "other.yaml"
+    other.write_text("modle: {name: vae}\n")
+    with pytest.raises(ConfigError, match="unknown config section"):
+        load_config_file(other)
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("model: {name: vae, bta: 3}\n")
+    with pytest.raises(ConfigError, match="unknown key model.bta"):
+        build_config(file=typo, dataset="digits")
+
+
+def test_both_budgets_in_a_file_is_an_error(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("model: {name: vae}\ntrain: {epochs: 2, steps: 5}\n")
+    with pytest.raises(ConfigError, match="either epochs or steps"):
+        build_config(file=f)
+
+
+def test_data_options_override():
+    d = apply_overrides({"model": {"name": "vae"}}, ["data.options.size=16"])
+    assert d["data"]["options"] == {"size": 16}

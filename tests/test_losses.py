@@ -74,3 +74,39 @@ def test_likelihood_activations_follow_the_value_range():
         make_likelihood("bernoulli", (-1.0, 1.0))
     with pytest.raises(ConfigError, match="unknown likelihood"):
         make_likelihood("poisson", (0.0, 1.0))
+
+
+def test_imq_kernel_closed_form():
+    x = torch.tensor([[0.0, 0.0]], dtype=torch.float64)
+    y = torch.tensor([[3.0, 4.0]], dtype=torch.float64)
+    from vaelab.losses import IMQ_SCALES, imq_kernel
+
+    expected = sum((4.0 * s) / (4.0 * s + 25.0) for s in IMQ_SCALES)
+    assert imq_kernel(x, y).item() == pytest.approx(expected, rel=1e-12)
+    assert imq_kernel(x, x).item() == pytest.approx(len(IMQ_SCALES))
+
+
+def test_mmd_zero_for_identical_sets_and_growing_with_a_shift():
+    from vaelab.losses import mmd
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(400, 4, generator=g, dtype=torch.float64)
+    assert mmd(x, x, unbiased=False).item() == pytest.approx(0.0, abs=1e-12)
+    y = torch.randn(400, 4, generator=g, dtype=torch.float64)
+    same = mmd(x, y).item()
+    shifts = [mmd(x, y + s).item() for s in (0.25, 0.5, 1.0, 2.0)]
+    assert abs(same) < 0.01
+    assert all(a < b for a, b in zip([same] + shifts, shifts))
+    assert shifts[0] > 5 * abs(same)
+
+
+def test_unbiased_mmd_matches_a_loop_over_pairs():
+    from vaelab.losses import imq_kernel, mmd
+
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(6, 3, generator=g, dtype=torch.float64), torch.randn(5, 3, generator=g, dtype=torch.float64)
+    k = lambda a, b: imq_kernel(a[None], b[None]).item()
+    sxx = sum(k(x[i], x[j]) for i in range(6) for j in range(6) if i != j) / 30
+    syy = sum(k(y[i], y[j]) for i in range(5) for j in range(5) if i != j) / 20
+    sxy = sum(k(x[i], y[j]) for i in range(6) for j in range(5)) / 30
+    assert mmd(x, y).item() == pytest.approx(sxx + syy - 2 * sxy, rel=1e-10)

@@ -1,0 +1,1 @@
+"""Evaluation metrics: pure functions of codes and factors, plus sampling wrappers."""

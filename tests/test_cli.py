@@ -159,5 +159,7 @@ def test_traverse_rejects_bad_dims(trained, capsys):
 def test_console_entry_point_exit_status(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "vaelab.cli", "train", "--model", "nope", "--dataset", "digits",
                            "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    from vaelab.models import MODELS
+
     assert proc.returncode == 2 and proc.stderr.strip() == \
-        "error: unknown model 'nope'; choose one of: vae, beta_vae"
+        f"error: unknown model 'nope'; choose one of: {', '.join(MODELS)}"

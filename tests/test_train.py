@@ -166,3 +166,33 @@ def test_same_seed_same_numbers_different_seed_different(tmp_path):
     assert_same_checkpoints(tmp_path / "a", tmp_path / "b")
     a, c = final_state(tmp_path / "a")["model"], final_state(tmp_path / "c")["model"]
     assert any(not torch.equal(a[k], c[k]) for k in a)
+
+
+class RisingTotal(VAE):
+    """Its total grows every epoch while the reconstruction improves; it monitors recon."""
+
+    monitor = "recon"
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.register_buffer("offset", torch.zeros(()))
+
+    def loss(self, x):
+        out = super().loss(x)
+        out["loss"] = out["loss"] + self.offset
+        return out
+
+    def on_epoch_end(self, ctx):
+        self.offset += 1e4
+        return {}
+
+
+def test_the_monitored_entry_picks_the_best_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setitem(MODELS, "rising", RisingTotal)
+    status = train(cfg(model="rising", epochs=3), tmp_path / "r", progress=False)
+    rows = (tmp_path / "r" / "log.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    recon = [float(r.split(",")[header.index("val/recon")]) for r in rows[1:]]
+    loss = [float(r.split(",")[header.index("val/loss")]) for r in rows[1:]]
+    assert loss[0] < loss[1] < loss[2]
+    assert status["best_epoch"] == recon.index(min(recon)) and status["best_val_loss"] == min(recon)

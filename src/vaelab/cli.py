@@ -71,7 +71,9 @@ def train(model, dataset, out, epochs, steps, subset, batch_size, seed, device, 
       vaelab train --model beta_vae --dataset dsprites --out runs/bvae --steps 3000 --subset 30000 beta=4
     """
     from vaelab.config import build_config
+    from vaelab.models import model_class
     from vaelab.runs import Run
+    from vaelab.samplers import default_sampler_name, run_sampler
     from vaelab.train import train as run_training
     from vaelab.viz import write_run_figures
 
@@ -81,6 +83,9 @@ def train(model, dataset, out, epochs, steps, subset, batch_size, seed, device, 
                           epochs=epochs, steps=steps, subset=subset, batch_size=batch_size, seed=seed,
                           device=device, data_root=data_root)
     status = run_training(config, out, resume=resume, progress=not no_progress)
+    sampler = default_sampler_name(model_class(config.model))
+    if sampler != "prior":
+        run_sampler(run, sampler, run.load_model("best"))
     figures = [] if no_figures else write_run_figures(Run(out))
     click.echo(f"run {out}: {status['steps']} steps, {status['epochs']} epochs, "
                f"best validation loss {status['best_val_loss']:.4f} (epoch {status['best_epoch'] + 1}), "
@@ -118,24 +123,29 @@ seed_opt = click.option("--seed", type=int, default=0, show_default=True, help="
 @ckpt_opt
 @device_opt
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (default RUN_DIR/figures/samples.png).")
-def sample(run_dir, num, seed, checkpoint, device, out) -> None:
+@click.option("--sampler", "sampler_name", help="Latent sampler: prior, gaussian, gmm (default: the model's own, "
+              "gaussian for rae); fitted to the training codes and saved in RUN_DIR/samplers on first use.")
+def sample(run_dir, num, seed, checkpoint, device, out, sampler_name) -> None:
     """Generate samples from a trained run and save them as an image grid (or .npy for vector data)."""
     import numpy as np
     import torch
 
     from vaelab.io import atomic_path
+    from vaelab.samplers import default_sampler_name, generate, run_sampler
     from vaelab.viz import sample_grid, save_png
 
     if num < 1:
         raise click.BadParameter("must be at least 1", param_hint="--num")
     run, model = _load(run_dir, checkpoint, device)
+    sampler = run_sampler(run, sampler_name or default_sampler_name(model), model, checkpoint)
     g = torch.Generator(device=model.device).manual_seed(seed)
     if len(model.shape) != 3:
         path = out or run.path / "samples.npy"
         with atomic_path(path) as tmp:
-            np.save(open(tmp, "wb"), model.sample(num, g).cpu().numpy())
+            np.save(open(tmp, "wb"), generate(model, sampler, num, g).cpu().numpy())
     else:
-        path = save_png(_figure_out(run, out, "samples.png"), sample_grid(model, num, g, value_range=_range(run)))
+        path = save_png(_figure_out(run, out, "samples.png"),
+                        sample_grid(model, num, g, value_range=_range(run), sampler=sampler))
     click.echo(f"wrote {path}")
 
 
@@ -206,6 +216,52 @@ def traverse(run_dir, dims, limit, steps, seed, checkpoint, device, out) -> None
     path = save_png(_figure_out(run, out, "traversal.png"),
                     traversal_grid(model, x, dim_list, limit, steps, value_range=data.value_range))
     click.echo(f"wrote {path}")
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def _summary_rows(metrics: dict[str, float], groups: set[str]) -> list[tuple[str, str]]:
+    """The metrics of ``groups`` worth a terminal line: no per-axis or per-factor details."""
+    detail = (".relevance_", "directions.angle")
+    rows = []
+    for key, value in metrics.items():
+        group = key.split(".")[0]
+        if group not in groups or any(d in key for d in detail) or key.count(".") > 1:
+            continue
+        rows.append((key, f"{value:.4f}"))
+    return rows
+
+
+@cli.command(context_settings=CONTEXT)
+@run_arg
+@click.option("--metrics", "metric_names", help="Comma-separated metric groups (default: every one that applies): "
+              "reconstruction, latent, generative, beta_vae, factor_vae, mig, dci, sap, directions, "
+              "pca_factor_vae, pca_mig, downstream.")
+@click.option("--num-samples", type=int, help="Cap every sample count (default: the papers' counts, e.g. 10,000).")
+@seed_opt
+@ckpt_opt
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True)
+@click.option("--no-progress", is_flag=True, help="Hide progress bars.")
+def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_progress) -> None:
+    """Compute the evaluation suite for a trained run and write RUN_DIR/metrics.json.
+
+    Results merge into an existing metrics.json (groups not recomputed are kept); the file
+    is replaced atomically. Example:
+
+      vaelab evaluate runs/vae --metrics mig,factor_vae,latent --num-samples 2000
+    """
+    from vaelab.evaluate import evaluate_run
+    from vaelab.train import resolve_device
+
+    names = None if not metric_names else [m.strip() for m in metric_names.split(",") if m.strip()]
+    result = evaluate_run(run_dir, names, num_samples=num_samples, seed=seed, checkpoint=checkpoint,
+                          device=resolve_device(device), progress=not no_progress)
+    computed = set(names) if names is not None else set(result["seconds"])
+    _echo_table(_summary_rows(result["metrics"], computed), ("metric", "value"))
+    if "features" in result and "generative" in computed:
+        click.echo(f"generative features: {result['features'].get('name', result['features'])}")
+    click.echo(f"wrote {Path(run_dir) / 'metrics.json'}")
 
 
 # --------------------------------------------------------------------------- data
@@ -321,6 +377,53 @@ def demo(out, no_progress) -> None:
 
 DEMO_FLAGS = {"steps": 3000, "subset": 60000, "device": "cpu", "seed": 0}
 DEMO_OVERRIDES = ["latent_dim=6", "train.batch_size=64"]
+
+
+# --------------------------------------------------------------------------- bandwidth
+
+TABLE_DIMS = (10, 20, 40, 50, 70, 100)
+TABLE_SIZES = (500, 1000, 2000, 5000, 10000)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--latent-dim", "-l", type=int, help="Latent dimension l.")
+@click.option("--kde-samples", "-m", type=int, help="Number of KDE samples m.")
+@click.option("--trials", type=int, default=3, show_default=True, help="Independent trials averaged.")
+@click.option("--method", type=click.Choice(["root", "adam"]), default="root", show_default=True,
+              help="root: exact maximisation on a fixed Monte Carlo sample; adam: the authors' procedure.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--table", is_flag=True, help="Compute AVAE Tables I and II (l in 10..100, m in 500..10000).")
+def bandwidth(latent_dim, kde_samples, trials, method, seed, table) -> None:
+    """KDE bandwidth of the AVAE for latent size l and m KDE samples (AVAE Eq. 10-11, Tables I-II).
+
+    Prints h_opt (Eq. 10; "> 1.0" as Table I prints it), alpha = (1 + h_opt^2)^-1/2 (Eq. 11),
+    the bandwidth h = alpha h_opt used in training (Table II) and the generation variance 1 - h^2.
+    Results are cached in $VAELAB_CACHE/bandwidths.json.
+    """
+    import time
+
+    from vaelab.kde import bandwidth as search
+
+    if table:
+        rows_i, rows_ii = [], []
+        start = time.perf_counter()
+        for l in TABLE_DIMS:
+            results = [search(l, m, trials=trials, method=method, seed=seed) for m in TABLE_SIZES]
+            rows_i.append((str(l), *(f"{r.h_opt_label()} ({r.h_opt:.3f})" for r in results)))
+            rows_ii.append((str(l), *(f"{r.h:.2f} +- {r.h_opt_std * r.alpha:.2f}" for r in results)))
+        click.echo("Table I: h_opt (Eq. 10), exact value in brackets")
+        _echo_table(rows_i, ("l \\ m", *map(str, TABLE_SIZES)))
+        click.echo("\nTable II: h = alpha h_opt (Eq. 11)")
+        _echo_table(rows_ii, ("l \\ m", *map(str, TABLE_SIZES)))
+        click.echo(f"\n{trials} trials per cell, method {method}, {time.perf_counter() - start:.0f} s")
+        return
+    if latent_dim is None or kde_samples is None:
+        raise click.UsageError("give --latent-dim and --kde-samples, or --table")
+    r = search(latent_dim, kde_samples, trials=trials, method=method, seed=seed)
+    _echo_table([("h_opt (Eq. 10)", f"{r.h_opt_label()}  ({r.h_opt:.4f} +- {r.h_opt_std:.4f})"),
+                 ("alpha (Eq. 11)", f"{r.alpha:.4f}"),
+                 ("h = alpha h_opt", f"{r.h:.4f}"),
+                 ("generation variance 1 - h^2", f"{r.generation_variance:.4f}")])
 
 
 # --------------------------------------------------------------------------- entry point

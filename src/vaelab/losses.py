@@ -7,7 +7,9 @@ per-item quantity is summed over its own dimensions and averaged over the batch 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Iterable
 
 import torch
 import torch.nn.functional as F
@@ -23,6 +25,18 @@ __all__ = [
     "imq_kernel",
     "mmd",
     "IMQ_SCALES",
+    "gaussian_log_density",
+    "mws_log_densities",
+    "total_correlation_mws",
+    "permute_dims",
+    "discriminator_tc",
+    "discriminator_tc_loss",
+    "adversarial_discriminator_loss",
+    "adversarial_generator_loss",
+    "dip_covariance",
+    "dip_penalty",
+    "rae_code_penalty",
+    "l2_penalty",
     "Likelihood",
     "LIKELIHOODS",
     "make_likelihood",
@@ -159,3 +173,143 @@ def make_likelihood(name: str, value_range: tuple[float, float] | None) -> Likel
         return Likelihood("bernoulli", "sigmoid")
     activation = {(0.0, 1.0): "sigmoid", (-1.0, 1.0): "tanh"}.get(lo_hi, "identity")
     return Likelihood("gaussian", activation)
+
+
+def gaussian_log_density(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
+    r"""Element-wise :math:`\log \mathcal{N}(z; \mu, e^{\mathrm{logvar}})`; the arguments broadcast."""
+    return -0.5 * (math.log(2.0 * math.pi) + logvar + (z - mu).square() * torch.exp(-logvar))
+
+
+def mws_log_densities(z: Tensor, mu: Tensor, logvar: Tensor, dataset_size: float | Tensor) -> tuple[Tensor, Tensor]:
+    r"""Minibatch-weighted-sampling estimates of :math:`\log q(z_i)` and :math:`\log q(z_{i,d})`.
+
+    For a minibatch of :math:`M` codes :math:`z_i \sim q(z \mid x_i)` drawn from a dataset of
+    :math:`N` items (Chen et al. 2018, Section 4.1 and Appendix C; thesis Section 4.3),
+
+    .. math:: \log \hat q(z_i) = \log \sum_{j=1}^{M} q(z_i \mid x_j) - \log(NM),
+
+    and the same per dimension :math:`d` for the marginals :math:`q(z_d)`. The estimator is
+    a lower bound in expectation: where the posteriors of the batch overlap, each term sits
+    about :math:`\log N` below the true log-density, a constant without gradient.
+
+    Args:
+        z: ``(M, L)`` codes sampled from the posteriors.
+        mu: ``(M, L)`` posterior means.
+        logvar: ``(M, L)`` posterior log-variances.
+        dataset_size: :math:`N`, the number of training items.
+
+    Returns:
+        ``(M,)`` joint and ``(M, L)`` per-dimension log-density estimates.
+    """
+    pairwise = gaussian_log_density(z.unsqueeze(1), mu.unsqueeze(0), logvar.unsqueeze(0))  # (M, M, L): [i, j, d]
+    n = torch.as_tensor(dataset_size, dtype=z.dtype, device=z.device)
+    log_nm = torch.log(n * z.shape[0])
+    return torch.logsumexp(pairwise.sum(2), dim=1) - log_nm, torch.logsumexp(pairwise, dim=1) - log_nm
+
+
+def total_correlation_mws(z: Tensor, mu: Tensor, logvar: Tensor, dataset_size: float | Tensor) -> Tensor:
+    r"""Total correlation :math:`\mathrm{KL}(q(z) \,\|\, \prod_d q(z_d))` by minibatch weighted sampling.
+
+    The batch mean of :math:`\log \hat q(z_i) - \sum_d \log \hat q(z_{i,d})` with the
+    estimates of :func:`mws_log_densities` (Chen et al. 2018, Eq. 2 and Section 4.1). Where
+    the posteriors of the batch overlap, the :math:`-\log(NM)` normalisations leave a
+    constant offset of about :math:`(L - 1) \log N` (no gradient); where they do not, the
+    estimate is the total correlation of the aggregate posterior of the batch.
+
+    Args:
+        z, mu, logvar: ``(M, L)`` codes, posterior means and log-variances.
+        dataset_size: :math:`N`, the number of training items.
+    """
+    log_qz, log_qz_dims = mws_log_densities(z, mu, logvar, dataset_size)
+    return (log_qz - log_qz_dims.sum(1)).mean()
+
+
+def permute_dims(z: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    r"""Permutes each column of ``(B, L)`` codes independently across the batch.
+
+    The rows of the result are samples of :math:`\prod_d q(z_d)`; every column is a
+    permutation of the same column of ``z`` (Kim & Mnih 2018, Algorithm 1).
+    """
+    device = generator.device if generator is not None else z.device
+    keys = torch.rand(z.shape, generator=generator, device=device).to(z.device)
+    return torch.gather(z, 0, keys.argsort(dim=0))
+
+
+def discriminator_tc(logits: Tensor) -> Tensor:
+    r"""Density-ratio estimate of the total correlation from a 2-logit discriminator.
+
+    With :math:`D(z) = \mathrm{softmax}(\text{logits})_0` the probability that :math:`z` comes
+    from :math:`q(z)` rather than :math:`\prod_d q(z_d)`,
+    :math:`\mathrm{TC} \approx \mathbb{E}_{q(z)}[\log D(z) / (1 - D(z))]`, which is the
+    difference of the two logits (Kim & Mnih 2018, Section 3; thesis Section 4.3).
+
+    Args:
+        logits: ``(B, 2)`` discriminator outputs for codes drawn from :math:`q(z)`.
+    """
+    return (logits[:, 0] - logits[:, 1]).mean()
+
+
+def discriminator_tc_loss(logits_joint: Tensor, logits_permuted: Tensor) -> Tensor:
+    r"""Cross-entropy of the FactorVAE discriminator: class 0 for codes, 1 for permuted codes.
+
+    The mean of the two halves' cross-entropies (Kim & Mnih 2018, Algorithm 2).
+
+    Args:
+        logits_joint: ``(B, 2)`` logits for codes drawn from :math:`q(z)`.
+        logits_permuted: ``(B', 2)`` logits for :func:`permute_dims` codes.
+    """
+    zeros = torch.zeros(len(logits_joint), dtype=torch.long, device=logits_joint.device)
+    ones = torch.ones(len(logits_permuted), dtype=torch.long, device=logits_permuted.device)
+    return 0.5 * (F.cross_entropy(logits_joint, zeros) + F.cross_entropy(logits_permuted, ones))
+
+
+def adversarial_discriminator_loss(logits_real: Tensor, logits_fake: Tensor) -> Tensor:
+    r"""Binary cross-entropy of a GAN discriminator, :math:`-\tfrac12(\mathbb{E}\log D(\text{real}) + \mathbb{E}\log(1 - D(\text{fake})))`.
+
+    In the AAE the "real" samples are prior draws and the "fake" ones are codes (Makhzani
+    et al. 2016, Section 2; thesis Section 4.3). ``D`` is the sigmoid of the logits.
+    """
+    return 0.5 * (F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean())
+
+
+def adversarial_generator_loss(logits_fake: Tensor) -> Tensor:
+    r"""Non-saturating generator loss :math:`-\mathbb{E}\log D(\text{fake})` (Goodfellow et al. 2014, Section 3)."""
+    return F.softplus(-logits_fake).mean()
+
+
+def dip_covariance(mu: Tensor, logvar: Tensor | None = None) -> Tensor:
+    r"""The covariance that DIP-VAE matches to the identity (Kumar et al. 2018, Section 3).
+
+    DIP-VAE-I: :math:`\mathrm{Cov}_{p(x)}[\mu(x)]` over the batch (population form, divided by
+    :math:`B`). DIP-VAE-II, when ``logvar`` is given:
+    :math:`\mathrm{Cov}_{q(z)}[z] = \mathbb{E}_{p(x)}[\Sigma(x)] + \mathrm{Cov}_{p(x)}[\mu(x)]`.
+
+    Args:
+        mu: ``(B, L)`` posterior means.
+        logvar: ``(B, L)`` posterior log-variances, or ``None`` for DIP-VAE-I.
+
+    Returns:
+        ``(L, L)`` covariance matrix.
+    """
+    centred = mu - mu.mean(0, keepdim=True)
+    cov = centred.T @ centred / len(mu)
+    if logvar is not None:
+        cov = cov + torch.diag(logvar.exp().mean(0))
+    return cov
+
+
+def dip_penalty(cov: Tensor, lambda_od: float, lambda_d: float) -> Tensor:
+    r""":math:`\lambda_{od} \sum_{k \ne l} C_{kl}^2 + \lambda_d \sum_k (C_{kk} - 1)^2` (Kumar et al. 2018, Eqs. 6-7; thesis Section 4.3)."""
+    diag = torch.diagonal(cov)
+    off_diagonal = cov.square().sum() - diag.square().sum()
+    return lambda_od * off_diagonal + lambda_d * (diag - 1.0).square().sum()
+
+
+def rae_code_penalty(z: Tensor) -> Tensor:
+    r""":math:`\tfrac12 \|z\|_2^2` summed over the ``L`` dimensions and averaged over the batch (Ghosh et al. 2020, Eq. 11)."""
+    return 0.5 * z.square().sum(1).mean()
+
+
+def l2_penalty(params: Iterable[Tensor]) -> Tensor:
+    r"""Sum of squared entries :math:`\|\theta\|_2^2` of the given parameters (the RAE-L2 decoder term, Ghosh et al. 2020)."""
+    return sum(p.square().sum() for p in params)

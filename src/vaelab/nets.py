@@ -28,7 +28,7 @@ from torch import nn
 
 from vaelab.errors import ConfigError
 
-__all__ = ["ARCHITECTURES", "build_networks", "ConvEncoder", "ConvDecoder", "mlp"]
+__all__ = ["ARCHITECTURES", "build_networks", "ConvEncoder", "ConvDecoder", "mlp", "discriminator"]
 
 Shape = tuple[int, ...]
 
@@ -221,3 +221,27 @@ def build_networks(name: str, shape: Shape, latent_dim: int, head: int = 1) -> t
     if latent_dim < 1 or head < 1:
         raise ConfigError(f"latent_dim and head must be positive, got {latent_dim} and {head}")
     return ARCHITECTURES[name](tuple(shape), latent_dim, head)
+
+
+def discriminator(in_features: int, hidden: Sequence[int], out_features: int, slope: float = 0.2) -> nn.Sequential:
+    """Fully connected LeakyReLU classifier on codes, ending in raw logits.
+
+    FactorVAE uses six hidden layers of 1000 units with slope 0.2 and two logits (Kim &
+    Mnih 2018, appendix; thesis Table 5.5; VCAE B.5); the AAE uses one logit and the
+    widths of AVAE Table X.
+
+    Args:
+        in_features: Code size ``L``.
+        hidden: Widths of the hidden layers (each followed by a LeakyReLU).
+        out_features: Number of logits.
+        slope: Negative slope of the LeakyReLU.
+    """
+    if any(w < 1 for w in hidden) or out_features < 1 or in_features < 1:
+        raise ConfigError(f"discriminator widths must be positive, got {in_features} -> {list(hidden)} -> {out_features}")
+    layers: list[nn.Module] = []
+    width = in_features
+    for n in hidden:
+        layers += [nn.Linear(width, n), nn.LeakyReLU(slope)]
+        width = n
+    layers.append(nn.Linear(width, out_features))
+    return nn.Sequential(*layers)

@@ -277,7 +277,8 @@ def train(
         train_means = {f"train/{k}": v / max(state.batch, 1) for k, v in state.sums.items()}
         val = evaluate_losses(model, ctx.batches(val_index), seed=tc.seed) if len(val_index) else {}
         val = {f"val/{k}": v for k, v in val.items()}
-        monitor = val.get("val/loss", train_means.get("train/loss", math.inf))
+        key = model.monitor
+        monitor = val.get(f"val/{key}", train_means.get(f"train/{key}", math.inf))
         extra = model.on_epoch_end(ctx) if complete else {}
         if complete:
             for s in schedulers.values():

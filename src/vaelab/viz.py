@@ -15,6 +15,7 @@ from vaelab.io import atomic_path
 
 if TYPE_CHECKING:
     from vaelab.runs import Run
+    from vaelab.samplers import Sampler
 
 __all__ = [
     "image_grid",
@@ -83,10 +84,14 @@ def reconstruction_grid(model: torch.nn.Module, x: Tensor, ncol: int = 8,
 
 @torch.no_grad()
 def sample_grid(model: torch.nn.Module, n: int = 64, generator: torch.Generator | None = None,
-                ncol: int = 8, value_range: tuple[float, float] | None = (0.0, 1.0)) -> np.ndarray:
-    """Decoded draws from the model's generative distribution."""
+                ncol: int = 8, value_range: tuple[float, float] | None = (0.0, 1.0),
+                sampler: "Sampler | None" = None) -> np.ndarray:
+    """Decoded draws from the model's prior, or from ``sampler`` (:mod:`vaelab.samplers`) when given."""
+    from vaelab.samplers import generate
+
     model.eval()
-    return image_grid(model.sample(n, generator), ncol=ncol, value_range=value_range)
+    images = model.sample(n, generator) if sampler is None else generate(model, sampler, n, generator)
+    return image_grid(images, ncol=ncol, value_range=value_range)
 
 
 @torch.no_grad()
@@ -166,10 +171,12 @@ def plot_latent_scatter(codes: Tensor, labels: Tensor | None, path: str | Path, 
 def write_run_figures(run: "Run", which: str = "best", seed: int = 0) -> list[Path]:
     """Writes a trained run's standard figures into ``RUN/figures`` and returns their paths.
 
-    Images: reconstructions of validation items, prior samples, a traversal of every latent
+    Images: reconstructions of validation items, samples from the model's default sampler
+    (fitted and saved in ``RUN/samplers`` when it is not the prior), a traversal of every latent
     dimension; vectors: a scatter plot of validation codes. Always: the training curves.
     """
     from vaelab.data import load_dataset, split_indices
+    from vaelab.samplers import default_sampler_name, run_sampler
 
     model = run.load_model(which)
     cfg = run.config()
@@ -184,7 +191,9 @@ def write_run_figures(run: "Run", which: str = "best", seed: int = 0) -> list[Pa
         written.append(save_png(out / "reconstructions.png",
                                 reconstruction_grid(model, data.images(pick[:32]), value_range=vr), scale=2))
         g = torch.Generator().manual_seed(seed)
-        written.append(save_png(out / "samples.png", sample_grid(model, 64, g, value_range=vr), scale=2))
+        sampler = run_sampler(run, default_sampler_name(model), model, which)
+        written.append(save_png(out / "samples.png", sample_grid(model, 64, g, value_range=vr, sampler=sampler),
+                                scale=2))
         written.append(save_png(out / "traversal.png",
                                 traversal_grid(model, data.images(pick[:1]), value_range=vr), scale=2))
     else:

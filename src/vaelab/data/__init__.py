@@ -28,6 +28,7 @@ from vaelab.errors import DataError
 
 __all__ = [
     "DATASETS",
+    "TEST_SPLITS",
     "Dataset",
     "TensorDataset",
     "GroundTruthDataset",
@@ -51,6 +52,9 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "digits": load_digits,
     "mog": load_mog,
 }
+
+TEST_SPLITS = frozenset({"mnist", "cifar10", "celeba", "imagenet32", "digits", "mog"})
+"""Datasets with a separate test split; the others hold out part of their single split."""
 
 
 def load_dataset(

@@ -5,8 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from vaelab.errors import ConfigError
+from vaelab.models.aae import AAE, AAEConfig
+from vaelab.models.autoencoder import Autoencoder, AutoencoderConfig
 from vaelab.models.base import Model, ModelConfig, Objective
-from vaelab.models.vae import VAE, BetaVAE, BetaVAEConfig, GaussianVAE, VAEConfig
+from vaelab.models.factor_vae import FactorVAE, FactorVAEConfig
+from vaelab.models.rae import RAE, RAEConfig
+from vaelab.models.vae import (
+    VAE,
+    BetaTCVAE,
+    BetaTCVAEConfig,
+    BetaVAE,
+    BetaVAEConfig,
+    DIPVAEI,
+    DIPVAEIConfig,
+    DIPVAEII,
+    DIPVAEIIConfig,
+    GaussianVAE,
+    VAEConfig,
+)
+from vaelab.models.wae import CWAE, WAE, CWAEConfig, WAEConfig
 
 __all__ = [
     "MODELS",
@@ -18,6 +35,24 @@ __all__ = [
     "VAEConfig",
     "BetaVAEConfig",
     "GaussianVAE",
+    "BetaTCVAE",
+    "BetaTCVAEConfig",
+    "FactorVAE",
+    "FactorVAEConfig",
+    "DIPVAEI",
+    "DIPVAEIConfig",
+    "DIPVAEII",
+    "DIPVAEIIConfig",
+    "Autoencoder",
+    "AutoencoderConfig",
+    "WAE",
+    "WAEConfig",
+    "CWAE",
+    "CWAEConfig",
+    "AAE",
+    "AAEConfig",
+    "RAE",
+    "RAEConfig",
     "model_class",
     "build_model",
 ]
@@ -25,6 +60,14 @@ __all__ = [
 MODELS: dict[str, type[Model]] = {
     "vae": VAE,
     "beta_vae": BetaVAE,
+    "beta_tcvae": BetaTCVAE,
+    "factor_vae": FactorVAE,
+    "dip_vae_i": DIPVAEI,
+    "dip_vae_ii": DIPVAEII,
+    "wae_mmd": WAE,
+    "cwae": CWAE,
+    "aae": AAE,
+    "rae": RAE,
 }
 
 

@@ -91,7 +91,11 @@ class Model(nn.Module):
     """Base class: encoder, decoder, likelihood and the hooks of the training loop.
 
     Subclasses set ``Config`` (their config dataclass), ``head`` (encoder output
-    multiplier: 2 for Gaussian encoders) and implement :meth:`loss`.
+    multiplier: 2 for Gaussian encoders) and implement :meth:`loss`. ``monitor`` names the
+    loss entry whose validation mean drives the learning-rate schedule and picks the best
+    checkpoint (adversarial models monitor ``"recon"``: their total moves with the
+    discriminator); ``default_sampler`` names the generation sampler of
+    :mod:`vaelab.samplers` (``"prior"`` unless an ex-post density is fitted, e.g. RAE).
 
     Args:
         config: A validated config of type ``Config`` with resolved architecture fields.
@@ -101,6 +105,8 @@ class Model(nn.Module):
 
     Config: ClassVar[type[ModelConfig]] = ModelConfig
     head: ClassVar[int] = 1
+    monitor: ClassVar[str] = "loss"
+    default_sampler: ClassVar[str] = "prior"
 
     def __init__(self, config: ModelConfig, shape: tuple[int, ...], value_range: tuple[float, float] | None):
         super().__init__()

@@ -1,0 +1,290 @@
+"""Evaluating a trained run: every metric of the seeds, written to ``RUN/metrics.json``.
+
+Metric groups (``vaelab evaluate RUN --metrics a,b``):
+
+====================  =========================================================  ==================
+group                 what                                                       needs
+====================  =========================================================  ==================
+``reconstruction``    MSE per pixel of held-out reconstructions                   --
+``latent``            Gaussian-fit KL, whitened KDE entropy, MMD, relevance       --
+``generative``        Frechet distance and precision / recall of reconstructions, --
+                      interpolations and prior samples (feature net recorded)
+``beta_vae``          beta-VAE metric                                             factors
+``factor_vae``        FactorVAE metric                                            factors
+``mig``               MIG                                                         factors
+``dci``               DCI disentanglement, completeness, informativeness          factors
+``sap``               SAP                                                         factors
+``directions``        AVAE Algorithm 2 directions and their pairwise angles       factors
+``pca_factor_vae``    PCA FactorVAE metric                                        factors
+``pca_mig``           PCA MIG                                                     factors
+``downstream``        GBT accuracy from 10 / 100 / 1,000 / 10,000 labels          factors or labels
+====================  =========================================================  ==================
+
+Every group draws from its own generator, seeded from ``(seed, group)``, so its numbers
+do not depend on which other groups ran. ``num_samples`` caps every sample count (the
+defaults are the seeds'); the cap used is stored with the results.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from vaelab.data import TEST_SPLITS, Dataset, load_dataset, split_indices
+from vaelab.errors import VaelabError
+from vaelab.io import write_json
+from vaelab.models import Model
+from vaelab.runs import Run
+
+__all__ = ["METRICS", "GROUND_TRUTH_METRICS", "evaluate_run", "EvalContext"]
+
+
+@dataclass
+class EvalContext:
+    """What a metric group needs: the model, the data and the held-out items."""
+
+    run: Run
+    model: Model
+    data: Dataset
+    heldout: Dataset
+    heldout_index: Tensor
+    device: torch.device
+    cap: int | None
+    progress: bool
+    checkpoint: str = "best"
+    cache: Any = None
+    extras: dict[str, Any] | None = None
+
+    def n(self, default: int) -> int:
+        return default if self.cap is None else min(default, self.cap)
+
+    @torch.no_grad()
+    def encode(self, x: Tensor) -> Tensor:
+        return self.model.encode(torch.as_tensor(x, dtype=torch.float32).to(self.device)).cpu()
+
+    def codes(self) -> Tensor:
+        """Codes of (up to) 10,000 held-out items, the first of a fixed permutation."""
+        if self.extras is None:
+            self.extras = {}
+        if "codes" not in self.extras:
+            pick = self.heldout_index[torch.randperm(len(self.heldout_index), generator=torch.Generator().manual_seed(0))]
+            pick = pick[: self.n(10_000)]
+            self.extras["codes"] = torch.cat([self.encode(self.heldout.images(pick[i : i + 500]))
+                                              for i in range(0, len(pick), 500)])
+        return self.extras["codes"]
+
+    def encoder(self):
+        """The encoder given to ground-truth metrics: a per-item code cache over the grid."""
+        from vaelab.metrics.disentanglement import CodeCache
+
+        if self.cache is None:
+            self.cache = CodeCache(self.data, self.encode)
+        return self.cache
+
+
+def _reconstruction(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
+    pick = ctx.heldout_index[torch.randperm(len(ctx.heldout_index), generator=g)][: ctx.n(10_000)]
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(pick), 500):
+            x = ctx.heldout.images(pick[i : i + 500]).to(ctx.device)
+            total += float((ctx.model.reconstruct(x) - x).square().sum())
+            count += x.numel()
+    return {"reconstruction.mse": total / count, "reconstruction.mse_per_image": total / len(pick)}
+
+
+def _latent(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
+    from vaelab.metrics.latent import latent_statistics
+
+    prior_var = float(ctx.model.prior().variance.mean())
+    return latent_statistics(ctx.model, ctx.codes(), g, prior_var=prior_var)
+
+
+def _generative(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
+    from vaelab.metrics.features import get_feature_extractor
+    from vaelab.metrics.generative import generative_metrics
+
+    from vaelab.samplers import generate, run_sampler
+
+    features = get_feature_extractor(ctx.data, progress=ctx.progress)
+    sample = None
+    if ctx.model.default_sampler != "prior":
+        sampler = run_sampler(ctx.run, ctx.model.default_sampler, ctx.model, which=ctx.checkpoint)
+        sample = lambda n, gen: generate(ctx.model, sampler, n, gen)
+    out = generative_metrics(ctx.model, ctx.heldout, ctx.heldout_index, g, num_samples=ctx.n(10_000),
+                             features=features, progress=ctx.progress, sample=sample)
+    out["sampler"] = ctx.model.default_sampler
+    return {f"generative.{k}": v for k, v in out.items()}
+
+
+def _gt(name: str, defaults: dict[str, int]) -> Callable[[EvalContext, torch.Generator], dict[str, Any]]:
+    def run(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
+        from vaelab.metrics import directions, disentanglement
+
+        fn = getattr(disentanglement, f"{name}_score", None) or getattr(directions, f"{name}_score")
+        return fn(ctx.data, ctx.encoder(), g, **{k: ctx.n(v) for k, v in defaults.items()})
+
+    return run
+
+
+def _directions(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
+    from vaelab.metrics.directions import direction_angles, latent_directions
+
+    d = latent_directions(ctx.data, ctx.encoder(), g, num_votes=ctx.n(10_000))
+    angles = direction_angles(d)
+    k = len(angles)
+    off = angles[~torch.eye(k, dtype=torch.bool)]
+    return {"directions.mean_angle": float(off.mean()) if k > 1 else math.nan,
+            "directions.min_angle": float(off.min()) if k > 1 else math.nan,
+            "arrays": {"directions.vectors": d.tolist(), "directions.angles": angles.tolist()}}
+
+
+def _downstream(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
+    from vaelab.metrics.downstream import TRAIN_SIZES, downstream_accuracy
+
+    sizes = [s for s in TRAIN_SIZES if s <= ctx.n(10_000)]
+    n_train, n_test = max(sizes), ctx.n(5_000)
+    if ctx.data.has_factors:
+        factors = ctx.data.sample_factors(n_train + n_test, g)
+        x_source = lambda f: ctx.data.render(f)
+        targets = factors
+    elif ctx.heldout.labels is not None:
+        if len(ctx.heldout_index) < 2:
+            raise VaelabError("downstream needs held-out items with labels")
+        pick = ctx.heldout_index[torch.randint(len(ctx.heldout_index), (n_train + n_test,), generator=g)]
+        factors, targets = pick, ctx.heldout.labels[pick]
+        x_source = lambda p: ctx.heldout.images(p)
+    else:
+        raise VaelabError(f"downstream needs ground-truth factors or labels; {ctx.data.name} has neither")
+    codes = torch.cat([ctx.encode(x_source(factors[i : i + 500])) for i in range(0, len(factors), 500)])
+    return downstream_accuracy(codes[:n_train], targets[:n_train], codes[n_train:], targets[n_train:], sizes=sizes)
+
+
+GROUND_TRUTH_METRICS: dict[str, Callable[[EvalContext, torch.Generator], dict[str, Any]]] = {
+    "beta_vae": _gt("beta_vae", {"num_train": 10_000, "num_eval": 5_000}),
+    "factor_vae": _gt("factor_vae", {"num_train": 10_000, "num_eval": 5_000, "num_variance_estimate": 10_000}),
+    "mig": _gt("mig", {"num_train": 10_000}),
+    "dci": _gt("dci", {"num_train": 10_000, "num_test": 5_000}),
+    "sap": _gt("sap", {"num_train": 10_000, "num_test": 5_000}),
+    "directions": _directions,
+    "pca_factor_vae": _gt("pca_factor_vae", {"num_train": 10_000, "num_eval": 5_000}),
+    "pca_mig": _gt("pca_mig", {"num_train": 10_000, "num_votes": 10_000}),
+}
+
+METRICS: dict[str, Callable[[EvalContext, torch.Generator], dict[str, Any]]] = {
+    "reconstruction": _reconstruction,
+    "latent": _latent,
+    **GROUND_TRUTH_METRICS,
+    "downstream": _downstream,
+    "generative": _generative,
+}
+
+
+def _heldout(run: Run, data: Dataset) -> tuple[Dataset, Tensor]:
+    cfg = run.config().data
+    if cfg.name in TEST_SPLITS:
+        test = load_dataset(cfg.name, cfg.root, split="test", **cfg.options)
+        return test, torch.arange(len(test))
+    _, val = split_indices(len(data), cfg.val_fraction, cfg.split_seed, cfg.subset)
+    return data, (val if len(val) else torch.arange(len(data)))
+
+
+def _select(names: list[str] | None, data: Dataset, heldout: Dataset) -> list[str]:
+    if names is None:
+        names = [n for n in METRICS if n not in GROUND_TRUTH_METRICS or data.has_factors]
+        if not data.has_factors and heldout.labels is None:
+            names.remove("downstream")
+        if len(data.shape) != 3:
+            names.remove("generative")
+        return names
+    unknown = [n for n in names if n not in METRICS]
+    if unknown:
+        raise VaelabError(f"unknown metric {unknown[0]!r}; choose from: {', '.join(METRICS)}")
+    needs = [n for n in names if n in GROUND_TRUTH_METRICS]
+    if needs and not data.has_factors:
+        raise VaelabError(f"metric {needs[0]!r} needs ground-truth factors and dataset {data.name} has none; "
+                          f"use e.g. --metrics reconstruction,latent,generative")
+    return list(dict.fromkeys(names))
+
+
+def _seed_for(seed: int, name: str) -> int:
+    return seed * 1_000_003 + zlib.crc32(name.encode())
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    metrics: list[str] | None = None,
+    num_samples: int | None = None,
+    seed: int = 0,
+    checkpoint: str = "best",
+    device: str | torch.device = "cpu",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Computes metric groups for a trained run and merges them into ``RUN/metrics.json``.
+
+    Args:
+        run_dir: The run directory.
+        metrics: Group names (see the module docstring); all that apply when ``None``.
+        num_samples: Cap on every sample count (``None``: the seeds' defaults).
+        seed: Seed of every random draw.
+        checkpoint: ``"best"`` or ``"latest"``.
+        device: Device of the model.
+        progress: Show progress bars.
+
+    Returns:
+        The full contents of ``metrics.json`` after the update.
+    """
+    if num_samples is not None and num_samples < 10:
+        raise VaelabError(f"num_samples must be at least 10, got {num_samples}")
+    run = Run.open(run_dir)
+    model = run.load_model(checkpoint, device)
+    cfg = run.config()
+    data = load_dataset(cfg.data.name, cfg.data.root, download=False, **cfg.data.options)
+    heldout, index = _heldout(run, data)
+    names = _select(metrics, data, heldout)
+    ctx = EvalContext(run, model, data, heldout, index, torch.device(device), num_samples, progress, checkpoint)
+
+    results: dict[str, float] = {}
+    arrays: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+    features = None
+    bar = tqdm(names, disable=not progress, desc="evaluating", unit="metric", leave=False)
+    for name in bar:
+        bar.set_postfix_str(name)
+        start = time.perf_counter()
+        out = METRICS[name](ctx, torch.Generator().manual_seed(_seed_for(seed, name)))
+        seconds[name] = round(time.perf_counter() - start, 3)
+        arrays.update(out.pop("arrays", {}))
+        if "generative.features" in out:
+            features = {**out.pop("generative.features"), "sampler": out.pop("generative.sampler")}
+        results.update({k: float(v) for k, v in out.items() if isinstance(v, (int, float))})
+    bar.close()
+
+    path = run.path / "metrics.json"
+    previous: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            previous = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            raise VaelabError(f"{path} is corrupt; move it away and evaluate again") from None
+    merged = {
+        "run": str(run.path),
+        "metrics": {**previous.get("metrics", {}), **results},
+        "arrays": {**previous.get("arrays", {}), **arrays},
+        "settings": {**previous.get("settings", {}),
+                     **{n: {"checkpoint": checkpoint, "seed": seed, "num_samples": num_samples} for n in names}},
+        "seconds": {**previous.get("seconds", {}), **seconds},
+    }
+    if features is not None or "features" in previous:
+        merged["features"] = features if features is not None else previous["features"]
+    write_json(path, merged)
+    return merged

@@ -1,0 +1,107 @@
+import math
+
+import pytest
+import torch
+from torch.distributions import MultivariateNormal, kl_divergence
+
+from vaelab.errors import VaelabError
+from vaelab.metrics.latent import (
+    active_dimensions,
+    decoder_jacobian_weights,
+    gaussian_fit_kl,
+    mmd_to_prior,
+    relevance_scores,
+    whitened_kde_entropy,
+)
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAELAB_CACHE", str(tmp_path))
+
+
+def test_gaussian_fit_kl_matches_torch_distributions_float64():
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(500, 4, generator=g, dtype=torch.float64) @ torch.randn(4, 4, generator=g, dtype=torch.float64) + 0.3
+    mu, cov = z.mean(0), torch.cov(z.T)
+    for s2 in (1.0, 0.64):
+        expected = kl_divergence(MultivariateNormal(mu, cov), MultivariateNormal(torch.zeros(4, dtype=torch.float64),
+                                                                                 s2 * torch.eye(4, dtype=torch.float64)))
+        assert gaussian_fit_kl(z, s2) == pytest.approx(float(expected), rel=1e-10)
+
+
+def test_gaussian_fit_kl_is_near_zero_for_prior_samples():
+    z = torch.randn(20000, 3, generator=torch.Generator().manual_seed(1))
+    assert gaussian_fit_kl(z) < 0.002
+
+
+def test_entropy_of_a_standard_normal_approaches_half_the_dimension():
+    g = torch.Generator().manual_seed(2)
+    values = [whitened_kde_entropy(torch.randn(m, 4, generator=g, dtype=torch.float64))["entropy"]
+              for m in (250, 1000, 4000)]
+    assert all(v > 2.0 for v in values)
+    assert values[0] > values[1] > values[2]
+    assert values[2] - 2.0 < 0.5 * (values[0] - 2.0)
+
+
+def test_entropy_ignores_affine_maps_and_drops_for_clusters():
+    g = torch.Generator().manual_seed(3)
+    z = torch.randn(1500, 3, generator=g, dtype=torch.float64)
+    a = torch.randn(3, 3, generator=g, dtype=torch.float64)
+    base = whitened_kde_entropy(z, h=0.5)["entropy"]
+    assert whitened_kde_entropy(z @ a + 5.0, h=0.5)["entropy"] == pytest.approx(base, abs=1e-8)
+    corners = torch.tensor([[x, y, z] for x in (-4.0, 4.0) for y in (-4.0, 4.0) for z in (-4.0, 4.0)], dtype=torch.float64)
+    clusters = corners[torch.randint(8, (1500,), generator=g)] + 0.3 * torch.randn(1500, 3, generator=g, dtype=torch.float64)
+    drop = base - whitened_kde_entropy(clusters, h=0.5)["entropy"]
+    assert drop > 1.0, drop
+
+
+def test_entropy_of_collapsed_codes_is_an_error():
+    z = torch.randn(100, 3)
+    z[:, 2] = 0.0
+    with pytest.raises(VaelabError, match="singular"):
+        whitened_kde_entropy(z)
+
+
+def test_mmd_to_prior():
+    g = torch.Generator().manual_seed(4)
+    near = mmd_to_prior(torch.randn(3000, 4, generator=g), torch.Generator().manual_seed(0), num_samples=1000)
+    far = mmd_to_prior(torch.randn(3000, 4, generator=g) + 1.0, torch.Generator().manual_seed(0), num_samples=1000)
+    assert abs(near) < 0.01 and far > 10 * abs(near)
+
+
+def brute_force(decoder, z):
+    jac = torch.stack([torch.autograd.functional.jacobian(lambda v: decoder(v[None])[0], zi) for zi in z])
+    return jac.reshape(len(z), -1, z.shape[1])  # (N, D, L)
+
+
+@pytest.mark.parametrize("reading", ["code", "paper"])
+def test_jacobian_weights_match_brute_force_autograd(reading):
+    torch.manual_seed(0)
+    decoder = torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.Tanh(), torch.nn.Linear(16, 12),
+                                  torch.nn.Unflatten(1, (3, 2, 2))).double()
+    z = torch.randn(9, 5, dtype=torch.float64)
+    jac = brute_force(decoder, z)
+    expected = jac.abs().mean(0).square().sum(0) if reading == "code" else jac.square().mean(0).sum(0)
+    got = decoder_jacobian_weights(decoder, z, reading=reading, chunk=2)
+    assert torch.allclose(got, expected, rtol=1e-10)
+
+
+def test_relevance_ignores_axes_the_decoder_does_not_use():
+    torch.manual_seed(1)
+    lin = torch.nn.Linear(4, 30).double()
+    with torch.no_grad():
+        lin.weight[:, 3] = 0.0
+    z = torch.randn(100, 4, dtype=torch.float64)
+    scores = relevance_scores(lin, z)
+    assert scores[3] == 0.0 and bool((scores[:3] > 0).all())
+    assert 3 not in active_dimensions(scores).tolist()
+
+
+def test_active_dimensions_on_constructed_scores():
+    scores = torch.tensor([5.0, 0.001, 3.0, 0.002, 1.0, 0.0])
+    assert active_dimensions(scores).tolist() == [0, 2, 4]
+    assert active_dimensions(scores, fraction=0.5).tolist() == [0]
+    assert active_dimensions(torch.tensor([1.0, 1.0, 1.0, 1.0])).tolist() == [0, 1, 2, 3]
+    with pytest.raises(VaelabError):
+        active_dimensions(torch.tensor([1.0, -1.0]))

@@ -1,0 +1,96 @@
+"""vaelab evaluate: the suite on tiny runs, merging, and bad input."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import tiny_overrides
+from vaelab.cli import main
+from vaelab.config import build_config
+from vaelab.evaluate import evaluate_run
+from vaelab.train import train
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval") / "digits"
+    train(build_config(model="vae", dataset="digits", steps=30, overrides=tiny_overrides()), out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def dsprites_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval") / "dsprites"
+    config = build_config(model="vae", dataset="dsprites", steps=20, subset=2000, batch_size=32,
+                          overrides=["train.tensorboard=false"])
+    train(config, out, progress=False)
+    return out
+
+
+def test_ground_truth_metrics_on_dsprites(dsprites_run):
+    names = ["mig", "factor_vae", "beta_vae", "sap", "dci", "directions", "pca_mig", "pca_factor_vae", "latent",
+             "reconstruction", "downstream"]
+    out = evaluate_run(dsprites_run, names, num_samples=60, progress=False)
+    m = out["metrics"]
+    for key in ("mig", "factor_vae.eval_accuracy", "beta_vae.eval_accuracy", "sap", "dci.disentanglement",
+                "pca_mig", "pca_factor_vae.eval_accuracy", "latent.kl_gaussian", "latent.entropy",
+                "reconstruction.mse", "downstream.accuracy_10", "directions.mean_angle"):
+        assert key in m and m[key] == m[key], key
+    assert 0.0 <= m["mig"] <= 1.0 and 0.0 <= m["factor_vae.eval_accuracy"] <= 1.0
+    assert len(out["arrays"]["directions.angles"]) == 5
+    assert m["latent.entropy_ground_truth"] == 3.0
+    on_disk = json.loads((dsprites_run / "metrics.json").read_text())
+    assert on_disk["metrics"] == m and set(on_disk["seconds"]) == set(names)
+
+
+def test_results_are_reproducible_and_merge(dsprites_run):
+    a = evaluate_run(dsprites_run, ["mig", "sap"], num_samples=60, seed=3, progress=False)["metrics"]
+    b = evaluate_run(dsprites_run, ["mig"], num_samples=60, seed=3, progress=False)["metrics"]
+    assert a["mig"] == b["mig"] and "sap" in b
+
+
+def test_digits_suite_skips_ground_truth_metrics(digits_run):
+    out = evaluate_run(digits_run, None, num_samples=100, progress=False)
+    assert "mig" not in out["metrics"] and "reconstruction.mse" in out["metrics"]
+    assert "downstream.accuracy_100" in out["metrics"]
+    assert out["features"]["kind"] == "trained"
+
+
+def test_cli_prints_a_table(digits_run, capsys):
+    assert main(["evaluate", str(digits_run), "--metrics", "reconstruction,latent", "--num-samples", "100",
+                 "--no-progress", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "reconstruction.mse" in out and "latent.kl_gaussian" in out and "metrics.json" in out
+
+
+@pytest.mark.parametrize("argv,text", [
+    (["--metrics", "mig"], "needs ground-truth factors and dataset digits has none"),
+    (["--metrics", "fid"], "unknown metric 'fid'"),
+    (["--num-samples", "3"], "num_samples must be at least 10"),
+])
+def test_bad_input(digits_run, capsys, argv, text):
+    before = (digits_run / "metrics.json").read_bytes() if (digits_run / "metrics.json").exists() else None
+    code = main(["evaluate", str(digits_run), "--no-progress", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and text in err and len(err.strip().splitlines()) == 1
+    after = (digits_run / "metrics.json").read_bytes() if (digits_run / "metrics.json").exists() else None
+    assert before == after
+
+
+def test_run_without_checkpoint(digits_run, tmp_path, capsys):
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copy(digits_run / "config.yaml", bare / "config.yaml")
+    assert main(["evaluate", str(bare), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "has no best checkpoint" in err and not (bare / "metrics.json").exists()
+
+
+def test_generative_metrics_of_an_rae_use_its_fitted_sampler(tmp_path):
+    out = tmp_path / "rae"
+    train(build_config(model="rae", dataset="digits", steps=20, overrides=tiny_overrides()), out, progress=False)
+    result = evaluate_run(out, ["generative"], num_samples=100, progress=False)
+    assert result["features"]["sampler"] == "gaussian"
+    assert (out / "samplers" / "gaussian.pt").is_file()
+    assert result["metrics"]["generative.prior_fd"] >= 0.0

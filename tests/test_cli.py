@@ -163,3 +163,26 @@ def test_console_entry_point_exit_status(tmp_path):
 
     assert proc.returncode == 2 and proc.stderr.strip() == \
         f"error: unknown model 'nope'; choose one of: {', '.join(MODELS)}"
+
+
+def test_a_failed_start_leaves_no_half_made_run(tmp_path, capsys):
+    out = tmp_path / "r"
+    code, _, err = run_cli(capsys, "train", "--model", "vae", "--dataset", "mnist", "--out", str(out),
+                           "--data-root", str(tmp_path / "missing"))
+    assert code == 2 and not out.exists()
+    out.mkdir()
+    code, _, err = run_cli(capsys, "train", "--model", "vae", "--dataset", "mnist", "--out", str(out),
+                           "--data-root", str(tmp_path / "missing"))
+    assert code == 2 and out.is_dir() and list(out.iterdir()) == []
+
+
+def test_training_curves_plot_hook_columns(tmp_path):
+    import warnings
+
+    from vaelab.viz import plot_training_curves
+
+    log = tmp_path / "log.csv"
+    log.write_text("epoch,step,train/loss,val/loss,ard/prior_var_max,lr\n0,10,5.0,6.0,1.5,0.001\n1,20,4.0,5.0,2.5,0.001\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert plot_training_curves(log, tmp_path / "c.png").stat().st_size > 0

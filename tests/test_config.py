@@ -97,3 +97,24 @@ def test_both_budgets_in_a_file_is_an_error(tmp_path):
 def test_data_options_override():
     d = apply_overrides({"model": {"name": "vae"}}, ["data.options.size=16"])
     assert d["data"]["options"] == {"size": 16}
+
+
+@pytest.mark.parametrize("model,dataset,field,value", [
+    ("beta_tcvae", "mnist", "beta", 2.0),  # AVAE Table XI
+    ("beta_tcvae", "dsprites", "beta", 5.0),
+    ("wae_mmd", "celeba", "beta", 100.0),
+    ("rae", "cifar10", "beta", 1e-3),
+    ("rae", "mnist", "dec_l2", 1e-7),
+    ("ard_vae", "cifar10", "beta", 0.05),  # ARD-VAE supp. Table 6
+    ("avae", "celeba", "kde_samples", 20000),
+    ("vcae", "celeba", "lambda_var", 0.5),
+])
+def test_per_dataset_model_defaults(model, dataset, field, value):
+    assert getattr(build_config(model=model, dataset=dataset).model_config, field) == value
+
+
+def test_per_dataset_defaults_yield_to_the_user():
+    assert build_config(model="beta_tcvae", dataset="mnist", overrides=["beta=7"]).model_config.beta == 7.0
+    stored = build_config(model="beta_tcvae", dataset="dsprites").to_dict()
+    resumed = build_config(base=stored, dataset="dsprites")
+    assert resumed.model_config.beta == 5.0

@@ -41,8 +41,8 @@ def test_registry_and_defaults():
     assert {"prior", "gaussian", "gmm"} <= set(SAMPLERS)
     assert default_sampler_name(model("vae")) == "prior"
     assert default_sampler_name(model("rae")) == "gaussian"
-    with pytest.raises(ConfigError, match="unknown sampler 'flow'"):
-        make_sampler("flow", model())
+    with pytest.raises(ConfigError, match="unknown sampler 'nope'"):
+        make_sampler("nope", model())
 
 
 def test_prior_sampler_is_the_models_prior():

@@ -196,3 +196,21 @@ def test_the_monitored_entry_picks_the_best_checkpoint(tmp_path, monkeypatch):
     loss = [float(r.split(",")[header.index("val/loss")]) for r in rows[1:]]
     assert loss[0] < loss[1] < loss[2]
     assert status["best_epoch"] == recon.index(min(recon)) and status["best_val_loss"] == min(recon)
+
+
+class DrawsAtEpochStart(VAE):
+    """Draws from the hook generator at every epoch start (as ARD-VAE / AVAE do)."""
+
+    def on_epoch_start(self, ctx):
+        ctx.sgd_index = ctx.train_index[torch.randperm(len(ctx.train_index), generator=ctx.generator)[:600]]
+
+
+def test_interrupted_at_the_first_step_of_an_epoch_resumes_exactly(tmp_path, monkeypatch):
+    monkeypatch.setitem(MODELS, "draws", DrawsAtEpochStart)
+    c = cfg(model="draws", epochs=3)
+    train(c, tmp_path / "a", progress=False)
+    with pytest.raises(Interrupted):
+        train(c, tmp_path / "b", progress=False, stop_at_step=6)  # 600 items / 100: step 6 starts epoch 2
+    assert final_state(tmp_path / "b")["state"]["batch"] == 0
+    train(c, tmp_path / "b", resume=True, progress=False)
+    assert_same_checkpoints(tmp_path / "a", tmp_path / "b")

@@ -373,4 +373,7 @@ def build_config(
     d = apply_overrides(d, list(overrides or []))
     if d["model"].get("name") is None:
         raise ConfigError("no model given; pass --model NAME (see `vaelab models`)")
+    dataset = d["data"].get("name", DataConfig.name)
+    for key, value in model_class(d["model"]["name"]).Config.dataset_defaults.get(dataset, {}).items():
+        d["model"].setdefault(key, value)
     return RunConfig.from_dict(d).resolved()

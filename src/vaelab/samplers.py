@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -38,6 +38,8 @@ __all__ = [
     "GaussianSampler",
     "GMMSampler",
     "SAMPLERS",
+    "SAMPLER_ALIASES",
+    "resolve_sampler_name",
     "make_sampler",
     "default_sampler_name",
     "save_sampler",
@@ -234,16 +236,24 @@ SAMPLERS: dict[str, type[Sampler]] = {
     "gmm": GMMSampler,
 }
 
+# Names that stand for a registered sampler chosen per model (``"flow"``: :func:`vaelab.flows.flow_kind`).
+SAMPLER_ALIASES: dict[str, Callable[["Model"], str]] = {}
+
 
 def _sampler_class(name: str) -> type[Sampler]:
     if name not in SAMPLERS:
-        raise ConfigError(f"unknown sampler {name!r}; choose one of: {', '.join(SAMPLERS)}")
+        raise ConfigError(f"unknown sampler {name!r}; choose one of: {', '.join([*SAMPLERS, *SAMPLER_ALIASES])}")
     return SAMPLERS[name]
 
 
+def resolve_sampler_name(name: str, model: "Model") -> str:
+    """The registered sampler ``name`` stands for: itself, or what its alias picks for ``model``."""
+    return SAMPLER_ALIASES[name](model) if name in SAMPLER_ALIASES else name
+
+
 def make_sampler(name: str, model: "Model", **options: Any) -> Sampler:
-    """Builds the (unfitted) sampler ``name`` for ``model``'s latent space."""
-    return _sampler_class(name)(model.latent_dim, **options).attach(model)
+    """Builds the (unfitted) sampler ``name`` (or alias) for ``model``'s latent space."""
+    return _sampler_class(resolve_sampler_name(name, model))(model.latent_dim, **options).attach(model)
 
 
 def default_sampler_name(model: "Model | type[Model]") -> str:
@@ -325,8 +335,9 @@ def fit_run_sampler(run: "Run", name: str, model: "Model", which: str = "best", 
         which: The checkpoint the model came from; the saved sampler records its fingerprint.
         max_codes: Fit on a seeded random subset of at most this many training items.
         seed: Seed of that subset and of the fit.
-        options: Sampler options (``n_components`` for ``"gmm"``).
+        options: Sampler options (``n_components`` for ``"gmm"``, ``epochs`` for flows).
     """
+    name = resolve_sampler_name(name, model)
     sampler = make_sampler(name, model, **options)
     if not sampler.needs_fit:
         return sampler
@@ -344,6 +355,7 @@ def run_sampler(run: "Run", name: str, model: "Model", which: str = "best", fit:
     A saved sampler fitted to another version of the checkpoint is refitted (and resaved)
     when ``fit``, refused otherwise.
     """
+    name = resolve_sampler_name(name, model)
     sampler = make_sampler(name, model)
     if not sampler.needs_fit:
         return sampler
@@ -358,3 +370,6 @@ def run_sampler(run: "Run", name: str, model: "Model", which: str = "best", fit:
         raise RunError(f"{run.path} has no {name} sampler for its {which} checkpoint; fit it with "
                        f"`vaelab sample {run.path} --sampler {name}`")
     return fit_run_sampler(run, name, model, which, **options)
+
+
+import vaelab.flows  # noqa: E402,F401  registers "maf", "realnvp" and the "flow" alias

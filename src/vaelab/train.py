@@ -47,6 +47,7 @@ class TrainState:
     epoch: int = 0
     batch: int = 0
     step: int = 0
+    epoch_started: bool = False
     best_val: float = math.inf
     best_epoch: int = -1
     seconds: float = 0.0
@@ -222,26 +223,10 @@ def prepare_run(config: RunConfig, out: str | Path, resume: bool) -> tuple[Run, 
     return Run.create(out, config), config
 
 
-def train(
-    config: RunConfig,
-    out: str | Path,
-    resume: bool = False,
-    progress: bool = True,
-    stop_at_step: int | None = None,
-) -> dict[str, Any]:
-    """Trains ``config`` into the run directory ``out`` and returns the final status.
-
-    Args:
-        config: A resolved run config.
-        out: Run directory; must be new unless ``resume``.
-        resume: Continue the run in ``out`` from its latest checkpoint (start it if absent).
-        progress: Show a progress bar.
-        stop_at_step: Stop as if interrupted once this many steps are done (for tests).
-    """
-    run, config = prepare_run(config, out, resume)
+def _setup(config: RunConfig, run: Run, resume: bool, progress: bool):
+    """Loads the data, builds the model, its optimisers and the hook context; restores a checkpoint."""
     tc, dc = config.train, config.data
     device = resolve_device(tc.device)
-
     data = load_dataset(dc.name, dc.root, split="train", download=dc.download, **dc.options)
     train_index, val_index = split_indices(len(data), dc.val_fraction, dc.split_seed, dc.subset)
     source = CachedImages(data, torch.cat([train_index, val_index]) if dc.cache else None,
@@ -260,6 +245,43 @@ def train(
     model.on_train_start(ctx)
     if resume and run.checkpoint_path("latest").is_file():
         _restore(run.load_checkpoint("latest", map_location=device), ctx, optimizers, schedulers)
+    return ctx, objectives, optimizers, schedulers
+
+
+def _discard(run: Run, keep_dir: bool) -> None:
+    """Removes what a failed start wrote into a new run directory (only its config)."""
+    if sorted(p.name for p in run.path.iterdir()) == ["config.yaml"]:
+        run.config_file.unlink()
+        if not keep_dir:
+            run.path.rmdir()
+
+
+def train(
+    config: RunConfig,
+    out: str | Path,
+    resume: bool = False,
+    progress: bool = True,
+    stop_at_step: int | None = None,
+) -> dict[str, Any]:
+    """Trains ``config`` into the run directory ``out`` and returns the final status.
+
+    Args:
+        config: A resolved run config.
+        out: Run directory; must be new unless ``resume``.
+        resume: Continue the run in ``out`` from its latest checkpoint (start it if absent).
+        progress: Show a progress bar.
+        stop_at_step: Stop as if interrupted once this many steps are done (for tests).
+    """
+    existed = Path(out).exists()
+    fresh = not (resume and Run(out).exists())
+    run, config = prepare_run(config, out, resume)
+    try:
+        ctx, objectives, optimizers, schedulers = _setup(config, run, resume, progress)
+    except BaseException:
+        if fresh:
+            _discard(run, keep_dir=existed)
+        raise
+    tc, dc, model, device, val_index = config.train, config.data, ctx.model, ctx.device, ctx.val_index
     state = ctx.state
 
     bs = tc.batch_size
@@ -268,7 +290,8 @@ def train(
     budget_done = lambda: (state.step >= tc.steps) if tc.steps is not None else (state.epoch >= tc.epochs)
     keys = list(dict.fromkeys(o.loss_key for o in objectives.values()))
     logs = _Logs(run, tc.tensorboard, state.step, state.epoch)
-    run.write_status("running", device=str(device), num_parameters=sum(p.numel() for p in model.parameters()))
+    run.write_status("running", device=str(device), num_parameters=sum(p.numel() for p in model.parameters()),
+                     **model.summary())
     bar = tqdm(total=total, initial=min(state.step, total), disable=not progress, unit="step",
                desc=f"{config.model} on {dc.name}", dynamic_ncols=True, leave=False)
     started = time.perf_counter() - state.seconds
@@ -291,7 +314,7 @@ def train(
         if improved:
             state.best_val, state.best_epoch = monitor, state.epoch
         if complete:
-            state.epoch, state.batch, state.sums = state.epoch + 1, 0, {}
+            state.epoch, state.batch, state.sums, state.epoch_started = state.epoch + 1, 0, {}, False
         if improved:
             _save(run, "best", ctx, config, optimizers, schedulers)
         _save(run, "latest", ctx, config, optimizers, schedulers)
@@ -301,8 +324,9 @@ def train(
     with _stop_on_sigint() as flag:
         try:
             while not budget_done():
-                if state.batch == 0:
+                if not state.epoch_started:
                     model.on_epoch_start(ctx)
+                    state.epoch_started = True
                 order = ctx.sgd_index[epoch_order(len(ctx.sgd_index), tc.seed, state.epoch)]
                 n_batches = max(1, len(order) // bs)
                 model.train()

@@ -23,9 +23,13 @@ __all__ = [
     "reconstruction_grid",
     "sample_grid",
     "traversal_grid",
+    "interpolate_codes",
+    "interpolation_grid",
     "plot_training_curves",
     "plot_latent_scatter",
     "write_run_figures",
+    "plot_relevance",
+    "scaled_traversal_grid",
 ]
 
 
@@ -116,7 +120,9 @@ def traversal_grid(
 
 
 def plot_training_curves(log_file: str | Path, path: str | Path) -> Path | None:
-    """Plots every ``train/*`` and ``val/*`` column of a run's ``log.csv`` against the epoch."""
+    """Plots a run's ``log.csv`` against the epoch: one panel per loss entry (train and
+    validation lines) and one per value a model's hook logs (e.g. ``ard/prior_var_max``,
+    ARD-VAE Fig. 1b; ``avae/beta``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -129,17 +135,26 @@ def plot_training_curves(log_file: str | Path, path: str | Path) -> Path | None:
         rows = list(csv.DictReader(f))
     if not rows:
         return None
-    names = sorted({k.split("/", 1)[1] for k in rows[0] if "/" in k})
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
+    columns = list(rows[0])
+    pairs = list(dict.fromkeys(k.split("/", 1)[1] for k in columns if k.startswith(("train/", "val/"))))
+    hooks = [k for k in columns if "/" in k and not k.startswith(("train/", "val/"))]
+    panels = [(name, [(f"train/{name}", "-", "train"), (f"val/{name}", "--", "val")]) for name in pairs]
+    panels += [(key, [(key, "-", None)]) for key in hooks]
+    ncol = min(4, len(panels))
+    nrow = math.ceil(len(panels) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
     epochs = [int(r["epoch"]) + 1 for r in rows]
-    for ax, name in zip(axes[0], names):
-        for split, style in (("train", "-"), ("val", "--")):
-            vals = [float(r[f"{split}/{name}"]) if r.get(f"{split}/{name}") else np.nan for r in rows]
-            if not all(np.isnan(vals)):
-                ax.plot(epochs, vals, style, marker="o", ms=3, label=split)
-        ax.set_title(name)
+    for ax, (title, series) in zip(axes.flat, panels):
+        for key, style, label in series:
+            values = [float(r[key]) if r.get(key) not in (None, "") else np.nan for r in rows]
+            if not all(np.isnan(values)):
+                ax.plot(epochs, values, style, marker="o", ms=3, label=label)
+        ax.set_title(title, fontsize=9)
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=7)
+        if any(label for _, _, label in series) and ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
@@ -206,3 +221,172 @@ def write_run_figures(run: "Run", which: str = "best", seed: int = 0) -> list[Pa
     if curves is not None:
         written.append(curves)
     return written
+
+
+def interpolate_codes(z_a: Tensor, z_b: Tensor, steps: int) -> Tensor:
+    """Codes :math:`(1 - t) z_a + t z_b` at ``steps`` evenly spaced :math:`t \\in [0, 1]`.
+
+    Args:
+        z_a, z_b: ``(P, L)`` codes of the pairs' first and second items.
+
+    Returns:
+        ``(P * steps, L)`` codes, pair by pair, ``z_a`` first and ``z_b`` last in each pair.
+    """
+    t = torch.linspace(0.0, 1.0, steps, dtype=z_a.dtype, device=z_a.device)[None, :, None]
+    return ((1.0 - t) * z_a[:, None] + t * z_b[:, None]).reshape(-1, z_a.shape[1])
+
+
+@torch.no_grad()
+def interpolation_grid(
+    model: torch.nn.Module,
+    x_a: Tensor,
+    x_b: Tensor,
+    steps: int = 10,
+    value_range: tuple[float, float] | None = (0.0, 1.0),
+    with_inputs: bool = True,
+) -> np.ndarray:
+    """One row per pair ``(x_a[i], x_b[i])``: the decoded :func:`interpolate_codes` of their codes,
+    framed by the two input images when ``with_inputs`` (``steps + 2`` columns)."""
+    model.eval()
+    x_a, x_b = x_a.to(model.device), x_b.to(model.device)
+    decoded = model.decode(interpolate_codes(model.encode(x_a), model.encode(x_b), steps))
+    rows = decoded.reshape(len(x_a), steps, *decoded.shape[1:])
+    if with_inputs:
+        rows = torch.cat([x_a[:, None].to(rows.dtype), rows, x_b[:, None].to(rows.dtype)], dim=1)
+    return image_grid(rows.flatten(0, 1), ncol=rows.shape[1], value_range=value_range)
+
+
+def plot_relevance(scores: Tensor, active: Sequence[int], path: str | Path, title: str = "relevance") -> Path:
+    """Bar chart of per-axis relevance scores (ARD-VAE Fig. 1a) and their cumulative share.
+
+    Left: the score of each axis in axis order (log scale when positive), active axes in
+    colour. Right: the cumulative fraction of the total relevance over the axes sorted by
+    score, as the 99% rule of Section 3.4 reads it.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = torch.as_tensor(scores, dtype=torch.float64).cpu()
+    active_set = {int(a) for a in active}
+    colours = ["tab:blue" if i in active_set else "tab:gray" for i in range(len(s))]
+    order = torch.argsort(s, descending=True, stable=True)
+    total = float(s.sum())
+    cumulative = (s[order].cumsum(0) / total).numpy() if total > 0 else np.zeros(len(s))
+    fig, (ax, cx) = plt.subplots(1, 2, figsize=(max(6.0, 0.25 * len(s) + 4.0), 3.0))
+    ax.bar(range(len(s)), s.numpy(), color=colours)
+    if bool((s > 0).any()):
+        ax.set_yscale("log")
+    ax.set_xlabel("latent axis")
+    ax.set_ylabel("relevance")
+    ax.set_title(f"{title}: {len(active_set)} of {len(s)} active")
+    cx.plot(range(1, len(s) + 1), cumulative, marker="o", ms=3)
+    cx.axvline(len(active_set), color="tab:red", ls="--", lw=1)
+    cx.set_xlabel("axes, most relevant first")
+    cx.set_ylabel("cumulative fraction")
+    cx.set_ylim(0.0, 1.05)
+    for axis in (ax, cx):
+        axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
+@torch.no_grad()
+def scaled_traversal_grid(
+    model: torch.nn.Module,
+    x: Tensor,
+    dims: Sequence[int],
+    scales: Tensor,
+    limit: float = 3.0,
+    steps: int = 9,
+    value_range: tuple[float, float] | None = (0.0, 1.0),
+    framed: Sequence[int] = (),
+    pad: int = 2,
+) -> np.ndarray:
+    """One row per axis in ``dims`` (in that order): the code of ``x`` with axis ``d`` set to
+    ``steps`` values evenly spaced in ``[-limit * scales[d], limit * scales[d]]``, decoded.
+
+    With ``scales`` the prior standard deviations and ``limit = 3`` this is the
+    :math:`[-3\\sigma, 3\\sigma]` traversal of ARD-VAE supp. Fig. 2-4; the rows of the axes in
+    ``framed`` get a red frame (the irrelevant axes of Fig. 4).
+    """
+    model.eval()
+    dims = list(dims)
+    z0 = model.encode(x[:1].to(model.device))[0]
+    unit = torch.linspace(-limit, limit, steps, device=z0.device)
+    z = z0.repeat(len(dims) * steps, 1)
+    for r, d in enumerate(dims):
+        z[r * steps : (r + 1) * steps, d] = unit * scales[d].to(z0)
+    grid = image_grid(model.decode(z), ncol=steps, value_range=value_range, pad=pad)
+    h, framed = x.shape[-2], set(framed)
+    for r, d in enumerate(dims):
+        if d in framed:
+            top, bottom = r * (h + pad), r * (h + pad) + h + 2 * pad
+            grid[top : top + pad, :] = grid[bottom - pad : bottom, :] = (220, 30, 30)
+            grid[top:bottom, :pad] = grid[top:bottom, -pad:] = (220, 30, 30)
+    return grid
+
+
+__all__ += ["plot_latent_histograms", "plot_scatter_panels"]
+
+
+def plot_latent_histograms(codes: Tensor, path: str | Path, bins: int = 50, title: str | None = None,
+                           reference: bool = True) -> Path:
+    """One histogram per latent dimension of ``(N, L)`` codes, as densities, with the
+    :math:`\\mathcal{N}(0, 1)` density overlaid when ``reference`` (VCAE Figs. 5, 10-12)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = codes.detach().float().cpu().numpy()
+    dims = c.shape[1]
+    ncol = math.ceil(math.sqrt(dims))
+    nrow = math.ceil(dims / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.4 * ncol, 2.0 * nrow), squeeze=False)
+    for d, ax in enumerate(axes.flat):
+        if d >= dims:
+            ax.axis("off")
+            continue
+        lo, hi = min(float(c[:, d].min()), -3.0), max(float(c[:, d].max()), 3.0)
+        ax.hist(c[:, d], bins=bins, range=(lo, hi), density=True, color="tab:blue", alpha=0.7)
+        if reference:
+            t = np.linspace(lo, hi, 200)
+            ax.plot(t, np.exp(-0.5 * t**2) / math.sqrt(2 * math.pi), color="tab:red", lw=1)
+        ax.set_title(f"z{d + 1}", fontsize=8)
+        ax.tick_params(labelsize=6)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_scatter_panels(panels: Sequence[tuple[str, Tensor, Tensor | None]], path: str | Path,
+                        size: float = 3.2) -> Path:
+    """Side-by-side scatter plots of the first two coordinates of each ``(title, points, labels)``
+    panel, coloured by label (VCAE Fig. 2: data, VCAE codes, cWAE codes)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(size * len(panels), size), squeeze=False)
+    for ax, (name, points, labels) in zip(axes[0], panels):
+        p = points.detach().float().cpu().numpy()
+        colours = {} if labels is None else {"c": labels.cpu().numpy(), "cmap": "tab10", "vmin": 0, "vmax": 9}
+        ax.scatter(p[:, 0], p[:, 1] if p.shape[1] > 1 else np.zeros(len(p)), s=2, **colours)
+        ax.set_title(name, fontsize=9)
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    return Path(path)

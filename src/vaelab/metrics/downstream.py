@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import torch
 from torch import Tensor
 
 from vaelab.errors import VaelabError

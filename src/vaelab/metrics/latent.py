@@ -32,7 +32,11 @@ __all__ = [
     "relevance_scores",
     "active_dimensions",
     "latent_statistics",
+    "JACOBIAN_PASS_ELEMENTS",
 ]
+
+JACOBIAN_PASS_ELEMENTS = 2**24
+"""Output entries (latent axes x codes x pixels) one vectorised Jacobian pass may hold."""
 
 
 def _check_codes(codes: Tensor, min_rows: int = 2) -> Tensor:
@@ -115,7 +119,12 @@ def decoder_jacobian_weights(decoder: Callable[[Tensor], Tensor], codes: Tensor,
       :math:`w_l = \sum_k \bigl(\frac1N \sum_i |J_{i,kl}|\bigr)^2`.
 
     Columns of the Jacobian are forward-mode Jacobian-vector products, batched with
-    ``torch.func.vmap`` over ``chunk`` axes at a time (no Python loop over pixels).
+    ``torch.func.vmap`` over ``chunk`` axes at a time (no Python loop over pixels). The
+    codes are processed in blocks so that one pass holds at most about
+    :data:`JACOBIAN_PASS_ELEMENTS` output entries, which bounds the memory of large
+    decoders; sums over samples are accumulated across blocks. The cost is about 1.5-2
+    times that of decoding ``N * L`` codes (``benchmarks/bench_relevance.py``). The decoder
+    should be in evaluation mode (batch-norm running statistics).
 
     Args:
         decoder: Maps ``(B, L)`` codes to ``(B, ...)`` outputs (the data-space mean).
@@ -132,17 +141,24 @@ def decoder_jacobian_weights(decoder: Callable[[Tensor], Tensor], codes: Tensor,
         raise VaelabError(f"unknown relevance reading {reading!r}; use code or paper")
     z = torch.as_tensor(codes).detach()
     n, l = z.shape
+    with torch.no_grad():
+        out_dim = decoder(z[:1]).numel()
+    chunk = max(1, min(chunk, l))
+    block = max(1, min(n, JACOBIAN_PASS_ELEMENTS // (chunk * out_dim)))
     eye = torch.eye(l, dtype=z.dtype, device=z.device)
     weights = []
     for start in range(0, l, chunk):
-        tangents = eye[start : start + chunk, None, :].expand(-1, n, -1)
-        with torch.no_grad():
-            cols = vmap(lambda t: jvp(decoder, (z,), (t,))[1])(tangents)  # (chunk, N, *out)
-        cols = cols.reshape(cols.shape[0], n, -1)
-        if reading == "paper":
-            weights.append(cols.square().mean(1).sum(1))
-        else:
-            weights.append(cols.abs().mean(1).square().sum(1))
+        axes = eye[start : start + chunk]
+        total = None
+        for i in range(0, n, block):
+            zb = z[i : i + block]
+            tangents = axes[:, None, :].expand(-1, len(zb), -1)
+            with torch.no_grad():
+                cols = vmap(lambda t, zb=zb: jvp(decoder, (zb,), (t,))[1])(tangents)  # (chunk, B, *out)
+            cols = cols.reshape(len(axes), len(zb), -1)
+            part = cols.abs().sum(1) if reading == "code" else cols.square().sum((1, 2))
+            total = part if total is None else total + part
+        weights.append((total / n).square().sum(1) if reading == "code" else total / n)
     return torch.cat(weights)
 
 
@@ -199,7 +215,8 @@ def latent_statistics(
     Returns keys ``latent.kl_gaussian`` (vs N(0, I)), ``latent.kl_gaussian_model_prior``
     (vs N(0, s^2 I) when the model's prior variance ``s^2`` differs from 1, e.g. the AVAE),
     ``latent.entropy``, ``latent.entropy_ground_truth``, ``latent.entropy_bandwidth``,
-    ``latent.mmd``, ``latent.active_dims`` and ``latent.relevance_<i>``.
+    ``latent.mmd``, ``latent.active_dims`` and ``latent.relevance_<i>`` (weighted by
+    ``model.relevance_variance``: the ARD-VAE's prior variance, else the codes' second moment).
     """
     out = {"latent.kl_gaussian": gaussian_fit_kl(codes)}
     if prior_var is not None and prior_var != 1.0:
@@ -212,8 +229,8 @@ def latent_statistics(
         out["latent.entropy"] = -math.inf
     out["latent.mmd"] = mmd_to_prior(codes, generator)
     device = next(model.parameters()).device
-    scores = relevance_scores(model.decode, codes[:100].float().to(device),
-                              variance=torch.as_tensor(codes).float().square().mean(0).to(device))
+    codes_f = torch.as_tensor(codes).float().to(device)
+    scores = relevance_scores(model.decode, codes_f[:100], variance=model.relevance_variance(codes_f))
     out["latent.active_dims"] = float(len(active_dimensions(scores.cpu())))
     out.update({f"latent.relevance_{i}": float(s) for i, s in enumerate(scores.cpu())})
     return out

@@ -6,10 +6,13 @@ from typing import Any
 
 from vaelab.errors import ConfigError
 from vaelab.models.aae import AAE, AAEConfig
+from vaelab.models.ard_vae import ARDVAE, ARDVAEConfig
+from vaelab.models.avae import AVAE, AVAEConfig
 from vaelab.models.autoencoder import Autoencoder, AutoencoderConfig
 from vaelab.models.base import Model, ModelConfig, Objective
 from vaelab.models.factor_vae import FactorVAE, FactorVAEConfig
 from vaelab.models.rae import RAE, RAEConfig
+from vaelab.models.vcae import TCVCAE, VCAE, TCVCAEConfig, VCAEConfig
 from vaelab.models.vae import (
     VAE,
     BetaTCVAE,
@@ -53,6 +56,14 @@ __all__ = [
     "AAEConfig",
     "RAE",
     "RAEConfig",
+    "VCAE",
+    "VCAEConfig",
+    "TCVCAE",
+    "TCVCAEConfig",
+    "AVAE",
+    "AVAEConfig",
+    "ARDVAE",
+    "ARDVAEConfig",
     "model_class",
     "build_model",
 ]
@@ -68,6 +79,10 @@ MODELS: dict[str, type[Model]] = {
     "cwae": CWAE,
     "aae": AAE,
     "rae": RAE,
+    "ard_vae": ARDVAE,
+    "avae": AVAE,
+    "vcae": VCAE,
+    "tc_vcae": TCVCAE,
 }
 
 

@@ -17,7 +17,7 @@ from torch import Tensor
 from vaelab.errors import ConfigError
 from vaelab.losses import adversarial_discriminator_loss, adversarial_generator_loss
 from vaelab.models.autoencoder import Autoencoder, AutoencoderConfig
-from vaelab.models.base import Objective, check_range
+from vaelab.models.base import Objective, adversarial_objectives, check_range
 from vaelab.nets import discriminator
 
 __all__ = ["AAE_DISCRIMINATORS", "AAEConfig", "AAE"]
@@ -97,9 +97,4 @@ class AAE(Autoencoder):
 
     def objectives(self) -> dict[str, Objective]:
         c = self.config
-        disc = list(self.discriminator.parameters())
-        ids = {id(p) for p in disc}
-        return {
-            "model": Objective([p for p in self.parameters() if id(p) not in ids]),
-            "discriminator": Objective(disc, "disc_loss", c.disc_lr, (c.disc_beta1, c.disc_beta2), plateau=False),
-        }
+        return adversarial_objectives(self, self.discriminator, c.disc_lr, (c.disc_beta1, c.disc_beta2))

@@ -25,7 +25,7 @@ from vaelab.nets import ARCHITECTURES, build_networks
 if TYPE_CHECKING:
     from vaelab.train import TrainContext
 
-__all__ = ["ModelConfig", "Model", "Objective", "check_range"]
+__all__ = ["ModelConfig", "Model", "Objective", "check_range", "adversarial_objectives"]
 
 
 def check_range(name: str, value: float, low: float | None = None, high: float | None = None,
@@ -48,11 +48,18 @@ class ModelConfig:
         latent_dim: Latent size ``L`` (AVAE Tables VIII-IX per dataset when left unset).
         architecture: Name in :data:`vaelab.nets.ARCHITECTURES` (dataset default when unset).
         likelihood: ``"bernoulli"`` or ``"gaussian"`` (dataset default when unset).
+
+    Subclasses list the seeds' per-dataset values in ``dataset_defaults``
+    (``{dataset: {field: value}}``); :func:`vaelab.config.build_config` applies them to the
+    fields a user did not set.
     """
 
     latent_dim: int | None = None
     architecture: str | None = None
     likelihood: str | None = None
+
+    dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
+    """Per-dataset values of this model's fields from the seeds' tables, used where the user set none."""
 
     def validate(self) -> None:
         if self.latent_dim is None or self.architecture is None or self.likelihood is None:
@@ -158,6 +165,16 @@ class Model(nn.Module):
         """The optimisers to build, by name; ``"model"`` minimises ``loss["loss"]``."""
         return {"model": Objective(list(self.parameters()))}
 
+    def relevance_variance(self, codes: Tensor) -> Tensor:
+        """Per-axis variance that weights the relevance scores (ARD-VAE Eq. 20): the uncentred
+        second moment of ``codes`` (the ARD-VAE's estimator, Eq. 18 with a0 = b0 = 0, applied to
+        any model, supp. Table 13); the ARD-VAE returns its prior variance b / a."""
+        return codes.square().mean(0)
+
+    def summary(self) -> dict[str, float]:
+        """Constants worth recording in the run's ``status.json`` (e.g. VCAE's information-rate bound)."""
+        return {}
+
     def on_train_start(self, ctx: "TrainContext") -> None:
         """Called once before the first step (also when resuming, before state is restored)."""
 
@@ -170,3 +187,15 @@ class Model(nn.Module):
     def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
         """Called after validation at the end of each epoch; returns values to log."""
         return {}
+
+
+def adversarial_objectives(model: Model, discriminator: nn.Module, lr: float,
+                           betas: tuple[float, float]) -> dict[str, Objective]:
+    """The two optimisers of a model with a discriminator: everything else minimises ``"loss"``;
+    the discriminator minimises ``"disc_loss"`` with its own Adam and a constant rate."""
+    disc = list(discriminator.parameters())
+    ids = {id(p) for p in disc}
+    return {
+        "model": Objective([p for p in model.parameters() if id(p) not in ids]),
+        "discriminator": Objective(disc, "disc_loss", lr, betas, plateau=False),
+    }

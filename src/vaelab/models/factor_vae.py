@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from vaelab.losses import discriminator_tc, discriminator_tc_loss, gaussian_kl, permute_dims
-from vaelab.models.base import ModelConfig, Objective, check_range
+from vaelab.models.base import ModelConfig, Objective, adversarial_objectives, check_range
 from vaelab.models.vae import GaussianVAE
 from vaelab.nets import discriminator
 
@@ -84,9 +84,4 @@ class FactorVAE(GaussianVAE):
 
     def objectives(self) -> dict[str, Objective]:
         c = self.config
-        disc = list(self.discriminator.parameters())
-        ids = {id(p) for p in disc}
-        return {
-            "model": Objective([p for p in self.parameters() if id(p) not in ids]),
-            "discriminator": Objective(disc, "disc_loss", c.disc_lr, (c.disc_beta1, c.disc_beta2), plateau=False),
-        }
+        return adversarial_objectives(self, self.discriminator, c.disc_lr, (c.disc_beta1, c.disc_beta2))

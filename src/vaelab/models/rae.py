@@ -38,6 +38,10 @@ class RAEConfig(AutoencoderConfig):
 
     beta: float = 1e-4
     dec_l2: float = 1e-6
+    dataset_defaults = {
+        **{d: {"dec_l2": 1e-7} for d in ("mnist", "digits", "celeba")},
+        **{d: {"beta": 1e-3} for d in ("cifar10", "imagenet32")},
+    }
 
     def validate(self) -> None:
         super().validate()

@@ -116,6 +116,7 @@ class BetaTCVAEConfig(VAEConfig):
     """
 
     beta: float = 5.0
+    dataset_defaults = {d: {"beta": 2.0} for d in ("mnist", "digits", "celeba", "cifar10", "imagenet32")}
 
 
 class BetaTCVAE(GaussianVAE):

@@ -40,6 +40,7 @@ class WAEConfig(AutoencoderConfig):
     recon_scale: float = 0.05
     beta: float = 10.0
     kernel: str = "imq"
+    dataset_defaults = {d: {"beta": 100.0} for d in ("celeba", "cifar10", "imagenet32")}
 
     def validate(self) -> None:
         super().validate()
@@ -59,6 +60,7 @@ class CWAEConfig(WAEConfig):
     """
 
     noise_var: float = 0.05
+    dataset_defaults = {**WAEConfig.dataset_defaults, "shapes3d": {"noise_var": 0.1}}
 
     def validate(self) -> None:
         super().validate()

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
-DEMO_OUT ?= demo_runs/vae-dsprites
+DEMO_OUT ?= demo_runs/quickstart
 
 .PHONY: install demo test bench clean
 

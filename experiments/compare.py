@@ -16,6 +16,8 @@ import statistics
 import time
 from pathlib import Path
 
+import torch
+
 from vaelab.config import build_config
 from vaelab.evaluate import evaluate_run
 from vaelab.runs import Run
@@ -34,9 +36,12 @@ def main() -> None:
     p.add_argument("--num-samples", type=int)
     p.add_argument("--out", required=True)
     p.add_argument("--keys", help="comma-separated metric keys for the table (default: all computed)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.add_argument("overrides", nargs="*", help="model:key=value overrides, e.g. avae:kde_samples=5000")
     args = p.parse_args()
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     models, seeds, metrics = args.models.split(","), [int(s) for s in args.seeds.split(",")], args.metrics.split(",")
     table: dict[str, dict[str, list[float]]] = {}
     for model in models:

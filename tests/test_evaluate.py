@@ -94,3 +94,20 @@ def test_generative_metrics_of_an_rae_use_its_fitted_sampler(tmp_path):
     assert result["features"]["sampler"] == "gaussian"
     assert (out / "samplers" / "gaussian.pt").is_file()
     assert result["metrics"]["generative.prior_fd"] >= 0.0
+
+
+def test_generative_metrics_of_another_sampler_sit_beside_the_default(tmp_path, capsys):
+    out = tmp_path / "rae"
+    train(build_config(model="rae", dataset="digits", steps=20, overrides=tiny_overrides()), out, progress=False)
+    first = evaluate_run(out, ["generative"], num_samples=100, progress=False)
+    both = evaluate_run(out, ["generative"], num_samples=100, progress=False, sampler="gmm")
+    m = both["metrics"]
+    assert m["generative.prior_fd"] == first["metrics"]["generative.prior_fd"]
+    assert m["generative_gmm.prior_fd"] != m["generative.prior_fd"]
+    assert m["generative_gmm.reconstruction_fd"] == m["generative.reconstruction_fd"]
+    assert both["settings"]["generative_gmm"]["sampler"] == "gmm"
+    assert both["features"]["sampler"] == "gaussian" and (out / "samplers" / "gmm.pt").is_file()
+    assert main(["evaluate", str(out), "--metrics", "latent", "--sampler", "gmm", "--no-progress"]) == 2
+    assert "applies to the generative metrics only" in capsys.readouterr().err
+    assert main(["evaluate", str(out), "--metrics", "generative", "--sampler", "nope", "--no-progress"]) == 2
+    assert "unknown sampler 'nope'" in capsys.readouterr().err

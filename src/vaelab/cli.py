@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import time
 import typing
 from pathlib import Path
 
@@ -243,22 +244,26 @@ def _summary_rows(metrics: dict[str, float], groups: set[str]) -> list[tuple[str
 @seed_opt
 @ckpt_opt
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True)
+@click.option("--sampler", "sampler_name", help="Latent sampler of the generative metrics (prior, gaussian, gmm, maf, "
+              "realnvp, flow); stored as generative_<sampler>.* beside the default sampler's generative.*.")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
-def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_progress) -> None:
+def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_progress, sampler_name) -> None:
     """Compute the evaluation suite for a trained run and write RUN_DIR/metrics.json.
 
     Results merge into an existing metrics.json (groups not recomputed are kept); the file
     is replaced atomically. Example:
 
       vaelab evaluate runs/vae --metrics mig,factor_vae,latent --num-samples 2000
+      vaelab evaluate runs/wae --metrics generative --sampler flow   # FD of flow samples
     """
-    from vaelab.evaluate import evaluate_run
+    from vaelab.evaluate import evaluate_run, generative_group
     from vaelab.train import resolve_device
 
     names = None if not metric_names else [m.strip() for m in metric_names.split(",") if m.strip()]
     result = evaluate_run(run_dir, names, num_samples=num_samples, seed=seed, checkpoint=checkpoint,
-                          device=resolve_device(device), progress=not no_progress)
-    computed = set(names) if names is not None else set(result["seconds"])
+                          device=resolve_device(device), progress=not no_progress, sampler=sampler_name)
+    computed = {generative_group(sampler_name) if n == "generative" else n for n in names} \
+        if names is not None else set(result["seconds"])
     _echo_table(_summary_rows(result["metrics"], computed), ("metric", "value"))
     if "features" in result and "generative" in computed:
         click.echo(f"generative features: {result['features'].get('name', result['features'])}")
@@ -356,30 +361,26 @@ def models() -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--out", type=click.Path(path_type=Path), default=Path("demo_runs/vae-dsprites"), show_default=True,
-              help="Run directory (re-running the demo continues or reuses it).")
-@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
-def demo(out, no_progress) -> None:
-    """Train a VAE on procedural dSprites on the CPU and write its figures (a few minutes)."""
-    from vaelab.config import build_config
-    from vaelab.runs import Run
-    from vaelab.train import train as run_training
-    from vaelab.viz import write_run_figures
+@click.option("--out", type=click.Path(path_type=Path), default=Path("demo_runs/quickstart"), show_default=True,
+              help="Sweep directory (re-running the demo reuses finished runs).")
+@click.option("--workers", type=int, default=2, show_default=True, help="Runs trained at once.")
+@click.option("--budget", type=float, default=1.0, show_default=True, help="Scale of the training steps.")
+@click.option("--no-progress", is_flag=True, help="Hide progress bars.")
+def demo(out, workers, budget, no_progress) -> None:
+    """Train VAE, beta-TCVAE, AVAE and ARD-VAE on procedural dSprites on the CPU, evaluate them,
+    print the comparison table and write the HTML report (the `quickstart` preset; minutes)."""
+    from vaelab.experiments import presets, report, sweeps
 
-    config = build_config(model="vae", dataset="dsprites", **DEMO_FLAGS, overrides=DEMO_OVERRIDES)
-    run = Run(out)
-    if run.exists() and run.status().get("status") == "finished":
-        click.echo(f"the demo run in {out} is already finished; reusing it")
-    status = run_training(config, out, resume=True, progress=not no_progress)
-    figures = write_run_figures(Run(out))
-    click.echo(f"demo: VAE on procedural dSprites, {status['steps']} steps in {status['seconds']:.0f} s, "
-               f"best validation loss {status['best_val_loss']:.2f}")
-    for f in figures:
-        click.echo(f"  wrote {f}")
-
-
-DEMO_FLAGS = {"steps": 3000, "subset": 60000, "device": "cpu", "seed": 0}
-DEMO_OVERRIDES = ["latent_dim=6", "train.batch_size=64"]
+    if workers < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--workers")
+    preset = presets.get_preset("quickstart")
+    start = time.perf_counter()
+    sweeps.run_sweep(preset.sweep(budget), out, workers=workers, progress=not no_progress)
+    click.echo(report.terminal_table([out], preset=preset))
+    written = report.write_report([out], out / "report", preset=preset)
+    click.echo(f"demo: 4 methods on procedural dSprites in {time.perf_counter() - start:.0f} s")
+    for path in written.values():
+        click.echo(f"wrote {path}")
 
 
 # --------------------------------------------------------------------------- interpolate
@@ -658,6 +659,110 @@ def bandwidth(latent_dim, kde_samples, trials, method, seed, table) -> None:
 
 
 # --------------------------------------------------------------------------- entry point
+
+
+# --------------------------------------------------------------------------- sweep / presets / report
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("sweep_file", required=False, type=click.Path(path_type=Path))
+@click.option("--preset", help="Run one of the seeds' experiments instead of a file (see `vaelab presets list`).")
+@click.option("--budget", type=float, default=1.0, show_default=True,
+              help="With --preset: scale of epochs / steps and metric sample counts (1 = the published settings).")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Sweep directory (one run directory per run).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Runs trained at once by the local executor.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local processes, or a Ray cluster (pip install 'vaelab[ray]').")
+@click.option("--address", help="Ray cluster address (default: start a local Ray instance).")
+@click.option("--no-report", is_flag=True, help="Skip writing the report after the runs.")
+@click.option("--no-progress", is_flag=True, help="Hide progress bars.")
+def sweep(sweep_file, preset, budget, out, workers, executor, address, no_report, no_progress) -> None:
+    """Train and evaluate every run of a sweep file or preset, then print the table and write the report.
+
+    A sweep file names methods, datasets, seeds, overrides and an optional grid:
+
+    \b
+      methods: [vae, beta_tcvae, avae]
+      datasets: [dsprites]
+      seeds: [0, 1, 2]
+      overrides: {steps: 2000, subset: 50000}
+      grid: {beta: [1, 4]}
+      metrics: [mig, factor_vae]
+      num_samples: 2000
+
+    Re-running the same command skips finished runs and resumes half-finished ones.
+    Examples:
+
+    \b
+      vaelab sweep sweep.yaml --out runs/sweep --workers 2
+      vaelab sweep --preset avae-table4 --budget 0.05 --out runs/avae-t4
+    """
+    from vaelab.experiments import presets, report, sweeps
+
+    if (sweep_file is None) == (preset is None):
+        raise click.UsageError("give either SWEEP_FILE or --preset NAME")
+    if budget <= 0:
+        raise click.BadParameter("must be positive", param_hint="--budget")
+    if workers < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--workers")
+    if preset is not None:
+        chosen = presets.get_preset(preset)
+        spec = chosen.sweep(budget)
+    else:
+        chosen, spec = None, sweeps.load_sweep(sweep_file)
+    sweeps.run_sweep(spec, out, workers=workers, executor=executor, address=address, progress=not no_progress)
+    click.echo(report.terminal_table([out], preset=chosen))
+    if not no_report:
+        for path in report.write_report([out], out / "report", preset=chosen).values():
+            click.echo(f"wrote {path}")
+
+
+@cli.group(context_settings=CONTEXT)
+def presets() -> None:
+    """The seeds' experiments with their published settings and numbers."""
+
+
+@presets.command("list", context_settings=CONTEXT)
+def presets_list() -> None:
+    """List the presets: name, source table, methods and datasets."""
+    from vaelab.experiments.presets import PRESETS
+
+    _echo_table([(p.name, p.source, ",".join(p.methods), ",".join(p.datasets)) for p in PRESETS.values()],
+                ("name", "source", "methods", "datasets"))
+
+
+@presets.command("show", context_settings=CONTEXT)
+@click.argument("name")
+@click.option("--budget", type=float, default=1.0, show_default=True, help="Budget scale to apply.")
+def presets_show(name, budget) -> None:
+    """Print a preset as a sweep file (at --budget) with its published numbers."""
+    from vaelab.experiments.presets import get_preset
+
+    click.echo(get_preset(name).describe(budget), nl=False)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Report directory (default FIRST_PATH/report).")
+@click.option("--preset", help="Preset whose layout and published numbers to use.")
+@click.option("--format", "formats", default="md,tex,html", show_default=True, help="Comma-separated formats.")
+def report(paths, out, preset, formats) -> None:
+    """Tables (mean +- std over seeds) and figures of a set of run directories, as Markdown, LaTeX and HTML.
+
+    PATHS are run directories or directories holding them (a sweep's --out). Example:
+
+    \b
+      vaelab report runs/sweep --preset avae-table4
+    """
+    from vaelab.experiments import presets as preset_registry
+    from vaelab.experiments import report as reports
+
+    chosen = preset_registry.get_preset(preset) if preset else None
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    click.echo(reports.terminal_table(list(paths), preset=chosen))
+    written = reports.write_report(list(paths), out or Path(paths[0]) / "report", preset=chosen, formats=wanted)
+    for path in written.values():
+        click.echo(f"wrote {path}")
 
 
 def _one_line(e: object) -> str:

@@ -45,7 +45,7 @@ from vaelab.io import write_json
 from vaelab.models import Model
 from vaelab.runs import Run
 
-__all__ = ["METRICS", "GROUND_TRUTH_METRICS", "evaluate_run", "EvalContext"]
+__all__ = ["METRICS", "GROUND_TRUTH_METRICS", "evaluate_run", "EvalContext", "generative_group"]
 
 
 @dataclass
@@ -63,6 +63,7 @@ class EvalContext:
     checkpoint: str = "best"
     cache: Any = None
     extras: dict[str, Any] | None = None
+    sampler: str | None = None
 
     def n(self, default: int) -> int:
         return default if self.cap is None else min(default, self.cap)
@@ -113,17 +114,24 @@ def _generative(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
     from vaelab.metrics.features import get_feature_extractor
     from vaelab.metrics.generative import generative_metrics
 
-    from vaelab.samplers import generate, run_sampler
+    from vaelab.samplers import generate, resolve_sampler_name, run_sampler
 
     features = get_feature_extractor(ctx.data, progress=ctx.progress)
+    name = resolve_sampler_name(ctx.sampler or ctx.model.default_sampler, ctx.model)
     sample = None
-    if ctx.model.default_sampler != "prior":
-        sampler = run_sampler(ctx.run, ctx.model.default_sampler, ctx.model, which=ctx.checkpoint)
+    if name != "prior":
+        sampler = run_sampler(ctx.run, name, ctx.model, which=ctx.checkpoint)
         sample = lambda n, gen: generate(ctx.model, sampler, n, gen)
     out = generative_metrics(ctx.model, ctx.heldout, ctx.heldout_index, g, num_samples=ctx.n(10_000),
                              features=features, progress=ctx.progress, sample=sample)
-    out["sampler"] = ctx.model.default_sampler
-    return {f"generative.{k}": v for k, v in out.items()}
+    out["sampler"] = name
+    return {f"{generative_group(ctx.sampler)}.{k}": v for k, v in out.items()}
+
+
+def generative_group(sampler: str | None) -> str:
+    """The key prefix of generative metrics: ``generative`` for the model's default sampler, else
+    ``generative_<sampler>`` (e.g. ``generative_flow.fd``), so that several samplers sit side by side."""
+    return "generative" if sampler is None else f"generative_{sampler}"
 
 
 def _gt(name: str, defaults: dict[str, int]) -> Callable[[EvalContext, torch.Generator], dict[str, Any]]:
@@ -228,6 +236,7 @@ def evaluate_run(
     checkpoint: str = "best",
     device: str | torch.device = "cpu",
     progress: bool = True,
+    sampler: str | None = None,
 ) -> dict[str, Any]:
     """Computes metric groups for a trained run and merges them into ``RUN/metrics.json``.
 
@@ -239,6 +248,9 @@ def evaluate_run(
         checkpoint: ``"best"`` or ``"latest"``.
         device: Device of the model.
         progress: Show progress bars.
+        sampler: Latent sampler of the ``generative`` group (``prior``, ``gaussian``, ``gmm``, ``maf``,
+            ``realnvp``, ``flow``); its results are stored as ``generative_<sampler>.*``. ``None``: the
+            model's default sampler, stored as ``generative.*``.
 
     Returns:
         The full contents of ``metrics.json`` after the update.
@@ -251,21 +263,32 @@ def evaluate_run(
     data = load_dataset(cfg.data.name, cfg.data.root, download=False, **cfg.data.options)
     heldout, index = _heldout(run, data)
     names = _select(metrics, data, heldout)
-    ctx = EvalContext(run, model, data, heldout, index, torch.device(device), num_samples, progress, checkpoint)
+    if sampler is not None and "generative" not in names:
+        raise VaelabError("a sampler applies to the generative metrics only; add --metrics generative")
+    if sampler is not None:
+        from vaelab.samplers import make_sampler
+
+        make_sampler(sampler, model)
+    ctx = EvalContext(run, model, data, heldout, index, torch.device(device), num_samples, progress, checkpoint,
+                      sampler=sampler)
 
     results: dict[str, float] = {}
     arrays: dict[str, Any] = {}
     seconds: dict[str, float] = {}
     features = None
+    samplers_used: dict[str, str] = {}
     bar = tqdm(names, disable=not progress, desc="evaluating", unit="metric", leave=False)
     for name in bar:
         bar.set_postfix_str(name)
         start = time.perf_counter()
         out = METRICS[name](ctx, torch.Generator().manual_seed(_seed_for(seed, name)))
-        seconds[name] = round(time.perf_counter() - start, 3)
+        group = generative_group(sampler) if name == "generative" else name
+        seconds[group] = round(time.perf_counter() - start, 3)
         arrays.update(out.pop("arrays", {}))
-        if "generative.features" in out:
-            features = {**out.pop("generative.features"), "sampler": out.pop("generative.sampler")}
+        if f"{group}.features" in out:
+            used = {**out.pop(f"{group}.features"), "sampler": out.pop(f"{group}.sampler")}
+            features = used if group == "generative" else features
+            samplers_used[group] = used["sampler"]
         results.update({k: float(v) for k, v in out.items() if isinstance(v, (int, float))})
     bar.close()
 
@@ -281,7 +304,10 @@ def evaluate_run(
         "metrics": {**previous.get("metrics", {}), **results},
         "arrays": {**previous.get("arrays", {}), **arrays},
         "settings": {**previous.get("settings", {}),
-                     **{n: {"checkpoint": checkpoint, "seed": seed, "num_samples": num_samples} for n in names}},
+                     **{(generative_group(sampler) if n == "generative" else n):
+                        {"checkpoint": checkpoint, "seed": seed, "num_samples": num_samples,
+                         **({"sampler": samplers_used[generative_group(sampler)]} if n == "generative" else {})}
+                        for n in names}},
         "seconds": {**previous.get("seconds", {}), **seconds},
     }
     if features is not None or "features" in previous:

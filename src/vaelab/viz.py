@@ -390,3 +390,137 @@ def plot_scatter_panels(panels: Sequence[tuple[str, Tensor, Tensor | None]], pat
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
     return Path(path)
+
+
+__all__ += ["direction_traversal_grid", "plot_embedding", "plot_angle_heatmap", "plot_prior_variances",
+            "plot_ard_curves"]
+
+
+def _savefig(fig, path: str | Path, dpi: int = 100) -> Path:
+    import matplotlib.pyplot as plt
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+    plt.close(fig)
+    return Path(path)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+@torch.no_grad()
+def direction_traversal_grid(
+    model: torch.nn.Module,
+    x: Tensor,
+    directions: Tensor,
+    centers: Tensor,
+    scales: Tensor,
+    limit: float = 2.0,
+    steps: int = 9,
+    value_range: tuple[float, float] | None = (0.0, 1.0),
+) -> np.ndarray:
+    r"""One row per unit direction :math:`d_k` (AVAE Algorithm 2): the code :math:`z_0` of ``x``
+    moved along :math:`d_k` so that its projection :math:`d_k^\top z` takes ``steps`` values evenly
+    spaced in ``centers[k] +- limit * scales[k]``, decoded.
+
+    Args:
+        directions: ``(K, L)`` unit directions.
+        centers, scales: ``(K,)`` mean and standard deviation of the codes' projections.
+    """
+    model.eval()
+    z0 = model.encode(x[:1].to(model.device))[0]
+    d = torch.as_tensor(directions, dtype=z0.dtype, device=z0.device)
+    unit = torch.linspace(-limit, limit, steps, dtype=z0.dtype, device=z0.device)
+    target = centers.to(z0)[:, None] + unit[None, :] * scales.to(z0)[:, None]  # (K, steps)
+    shift = target - (d @ z0)[:, None]
+    z = z0 + shift[..., None] * d[:, None, :]  # (K, steps, L)
+    return image_grid(model.decode(z.reshape(-1, len(z0))), ncol=steps, value_range=value_range)
+
+
+def plot_embedding(groups: Sequence[tuple[str, np.ndarray]], path: str | Path, title: str = "") -> Path:
+    """Scatter plot of 2-D points, one colour per ``(name, (N, 2) points)`` group (AVAE Fig. 1)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.2, 4.2))
+    for (name, points), colour in zip(groups, ("tab:blue", "tab:orange", "tab:green", "tab:red")):
+        p = np.asarray(points)
+        ax.scatter(p[:, 0], p[:, 1], s=6, alpha=0.7, color=colour, label=name)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.legend(fontsize=8, loc="best")
+    ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _savefig(fig, path)
+
+
+def plot_angle_heatmap(angles, names: Sequence[str], path: str | Path, title: str = "") -> Path:
+    """Pairwise angles in degrees between factor directions as an annotated heatmap (AVAE Fig. 4)."""
+    plt = _pyplot()
+    a = np.asarray(angles, dtype=float)
+    k = len(a)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * k, 0.8 + 0.7 * k))
+    image = ax.imshow(a, vmin=0.0, vmax=90.0, cmap="viridis")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, f"{a[i, j]:.0f}", ha="center", va="center", fontsize=7,
+                    color="white" if a[i, j] < 45 else "black")
+    ax.set_xticks(range(k), list(names), rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(k), list(names), fontsize=7)
+    fig.colorbar(image, ax=ax, label="degrees", shrink=0.8)
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _savefig(fig, path)
+
+
+def plot_prior_variances(variances: Tensor, path: str | Path, title: str = "prior variances") -> Path:
+    """Bar chart of the per-axis prior variances ``b / a`` of an ARD-VAE (log scale; ARD-VAE Fig. 1a)."""
+    plt = _pyplot()
+    v = torch.as_tensor(variances, dtype=torch.float64).cpu().numpy()
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.25 * len(v) + 2.0), 3.0))
+    ax.bar(range(len(v)), v, color="tab:purple")
+    if (v > 0).all():
+        ax.set_yscale("log")
+    ax.set_xlabel("latent axis")
+    ax.set_ylabel("prior variance b / a")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _savefig(fig, path)
+
+
+def plot_ard_curves(log_file: str | Path, path: str | Path, title: str = "ARD prior") -> Path | None:
+    """The ARD-VAE's per-epoch prior variance range and active axes from ``log.csv`` (ARD-VAE Fig. 1b);
+    ``None`` when the log has no ``ard/`` columns."""
+    log_file = Path(log_file)
+    if not log_file.is_file():
+        return None
+    with open(log_file, newline="") as f:
+        rows = list(csv.DictReader(f))
+    keys = ("ard/prior_var_min", "ard/prior_var_max")
+    if not rows or not all(k in rows[0] for k in keys):
+        return None
+    plt = _pyplot()
+    epochs = [int(r["epoch"]) + 1 for r in rows]
+    value = lambda r, k: float(r[k]) if r.get(k) not in (None, "") else np.nan
+    fig, ax = plt.subplots(figsize=(4.8, 3.0))
+    for key, style in zip(keys, ("--", "-")):
+        ax.plot(epochs, [value(r, key) for r in rows], style, marker="o", ms=3, label=key.split("/")[1])
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("prior variance")
+    if "ard/active_dims" in rows[0]:
+        twin = ax.twinx()
+        twin.step(epochs, [value(r, "ard/active_dims") for r in rows], where="mid", color="tab:red",
+                  label="active axes")
+        twin.set_ylabel("active axes", color="tab:red")
+        twin.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return _savefig(fig, path)

@@ -1,0 +1,806 @@
+r"""Reports: tables and figures over a set of run directories (a pure function of them).
+
+A report reads every run directory (a directory holding ``config.yaml``) given in ``paths``
+or up to two levels below them, keeps the finished runs and groups them into table rows by
+dataset and *method*: the model name plus every config value that differs between the runs
+of that model on that dataset, the seed aside (``beta_vae beta=4``). A cell is the mean
+:math:`\pm` the sample standard deviation (:math:`n - 1`; 0 for one seed) over the row's
+seeds, with ``(n=k)`` when only ``k`` of them have the value. Per column the best mean is
+bold and the second best underlined, as the papers print them: "best" is the highest or
+lowest mean (``Column.higher_is_better``), or the closest to ``Column.target``, or to the
+runs' own ``<key>_ground_truth`` (the KDE entropy's :math:`l / 2`, AVAE Table VI);
+``higher_is_better=None`` marks nothing. Means are compared as printed.
+
+Figures of each method come from its first seed's run, on the CPU with fixed seeds, so that
+equal run directories give byte-identical reports.
+
+Example:
+    >>> print(terminal_table(["runs/sweep"]))                  # doctest: +SKIP
+    >>> write_report(["runs/sweep"], "runs/sweep/report")      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import inspect
+import json
+import math
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import numpy as np
+import torch
+
+from vaelab.errors import VaelabError
+from vaelab.experiments.presets import Column
+from vaelab.io import write_text
+from vaelab.runs import Run
+
+if TYPE_CHECKING:
+    from vaelab.experiments.presets import Preset
+
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "FORMATS",
+    "RunResult",
+    "Row",
+    "Cell",
+    "Line",
+    "Table",
+    "find_runs",
+    "load_results",
+    "group_rows",
+    "mean_std",
+    "build_tables",
+    "terminal_table",
+    "write_report",
+]
+
+FORMATS = ("md", "tex", "html")
+
+DEFAULT_COLUMNS: tuple[Column, ...] = (
+    Column("mig", "MIG"),
+    Column("factor_vae.eval_accuracy", "FactorVAE"),
+    Column("beta_vae.eval_accuracy", "beta-VAE"),
+    Column("dci.disentanglement", "DCI"),
+    Column("sap", "SAP"),
+    Column("pca_factor_vae.eval_accuracy", "PCA FactorVAE"),
+    Column("pca_mig", "PCA MIG"),
+    Column("directions.mean_angle", "mean angle", target=90.0, fmt=".1f"),
+    Column("downstream.accuracy_1000", "GBT acc. (1000)"),
+    Column("reconstruction.mse", "MSE", False, fmt=".4f"),
+    Column("latent.kl_gaussian", "KL", False),
+    Column("latent.entropy", "entropy"),
+    Column("latent.entropy_ground_truth", "entropy l/2", None, fmt=".1f"),
+    Column("latent.mmd", "MMD", False, fmt=".4f"),
+    Column("latent.active_dims", "active dims", None, fmt=".1f"),
+    Column("generative.prior_fd", "FD (samples)", False, fmt=".2f"),
+    Column("generative.reconstruction_fd", "FD (rec.)", False, fmt=".2f"),
+    Column("generative.prior_precision", "precision"),
+    Column("generative.prior_recall", "recall"),
+    Column("train.best_val_loss", "val. loss", False, fmt=".2f"),
+)
+"""Columns of a report without a preset: those that some run of the dataset has."""
+
+_BOOKKEEPING = {"model.name", "data.name", "train.seed", "train.device", "train.log_every",
+                "train.checkpoint_every", "train.tensorboard", "train.eval_batch_size", "data.root",
+                "data.download", "data.cache", "data.cache_gib"}
+_GROUND_TRUTH_DATASETS = ("dsprites", "shapes3d")
+
+
+# ----------------------------------------------------------------------------- runs and rows
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a report reads from one finished run directory."""
+
+    path: Path
+    dataset: str
+    model: str
+    seed: int
+    settings: dict[str, Any]
+    metrics: dict[str, float]
+    arrays: dict[str, Any] = field(default_factory=dict)
+    features: dict[str, Any] | None = None
+
+
+@dataclass
+class Row:
+    """The runs of one method on one dataset, sorted by seed."""
+
+    dataset: str
+    model: str
+    method: str
+    runs: list[RunResult]
+
+    def values(self, key: str) -> list[float]:
+        return [r.metrics[key] for r in self.runs if key in r.metrics]
+
+
+def find_runs(paths: Sequence[str | Path]) -> list[Path]:
+    """Run directories among ``paths`` and up to two levels below them (hidden ones aside), in sorted order."""
+    found: dict[Path, Path] = {}
+
+    def visit(p: Path, depth: int) -> None:
+        if (p / "config.yaml").is_file():
+            found.setdefault(p.resolve(), p)
+        elif depth < 2:
+            for child in sorted(c for c in p.iterdir() if c.is_dir() and not c.name.startswith(".")):
+                visit(child, depth + 1)
+
+    for p in map(Path, paths):
+        if not p.is_dir():
+            raise VaelabError(f"{p} is not a directory; give run directories or directories holding them")
+        visit(p, 0)
+    if not found:
+        raise VaelabError(f"no run directories (with config.yaml) in {', '.join(map(str, paths))}")
+    return list(found.values())
+
+
+def _settings(config: dict[str, Any]) -> dict[str, Any]:
+    flat = {f"{section}.{k}": v for section, values in config.items() for k, v in values.items()}
+    return {k: v for k, v in flat.items() if k not in _BOOKKEEPING}
+
+
+def _read_metrics(path: Path) -> dict[str, Any]:
+    file = path / "metrics.json"
+    if not file.is_file():
+        return {}
+    try:
+        return json.loads(file.read_text())
+    except json.JSONDecodeError:
+        raise VaelabError(f"{file} is corrupt") from None
+
+
+def load_results(paths: Sequence[str | Path]) -> tuple[list[RunResult], list[str]]:
+    """Reads the finished runs under ``paths``.
+
+    Returns:
+        The runs, and one note per run left out (unfinished or unreadable).
+    """
+    results, notes = [], []
+    for path in find_runs(paths):
+        run = Run(path)
+        state = run.status().get("status", "no status")
+        if state != "finished":
+            notes.append(f"left out {path}: {state}")
+            continue
+        try:
+            config = run.config()
+            saved = _read_metrics(path)
+        except VaelabError as e:
+            notes.append(f"left out {path}: {e}")
+            continue
+        metrics = {k: float(v) for k, v in saved.get("metrics", {}).items()}
+        if run.status().get("best_val_loss") is not None:
+            metrics["train.best_val_loss"] = float(run.status()["best_val_loss"])
+        results.append(RunResult(path, config.data.name, config.model, config.train.seed,
+                                 _settings(config.to_dict()), metrics, saved.get("arrays", {}),
+                                 saved.get("features")))
+    return results, notes
+
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, sort_keys=True, separators=(",", ":"))
+    return str(v)
+
+
+def group_rows(results: Sequence[RunResult]) -> list[Row]:
+    """Groups runs by dataset and method, in order of first appearance; each row sorted by seed."""
+    by_model: dict[tuple[str, str], list[RunResult]] = {}
+    for r in results:
+        by_model.setdefault((r.dataset, r.model), []).append(r)
+    rows: dict[tuple[str, str], Row] = {}
+    for (dataset, model), runs in by_model.items():
+        keys = sorted({k for r in runs for k in r.settings})
+        varying = [k for k in keys if len({_value_text(r.settings.get(k)) for r in runs}) > 1]
+        short = {k: k.rsplit(".", 1)[-1] for k in varying}
+        names = {k: s if list(short.values()).count(s) == 1 else k for k, s in short.items()}
+        for r in runs:
+            method = " ".join([model, *(f"{names[k]}={_value_text(r.settings.get(k))}" for k in varying)])
+            rows.setdefault((dataset, method), Row(dataset, model, method, [])).runs.append(r)
+    for row in rows.values():
+        row.runs.sort(key=lambda r: (r.seed, str(r.path)))
+    return list(rows.values())
+
+
+# ----------------------------------------------------------------------------- cells and tables
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (``n - 1``; 0 for one value)."""
+    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: mean +- std over ``n`` of ``of`` seeds (published: ``n = 0``), and its mark."""
+
+    mean: float | None = None
+    std: float | None = None
+    n: int = 0
+    of: int = 0
+    mark: str = ""
+    raw: str | None = None
+
+    def text(self, fmt: str, pm: str = " +- ") -> str:
+        if self.raw is not None:
+            return self.raw
+        if self.mean is None:
+            return "-"
+        out = _fmt(self.mean, fmt)
+        if self.std is not None and math.isfinite(self.std):
+            out += pm + _fmt(self.std, fmt)
+        return out + (f" (n={self.n})" if 0 < self.n < self.of else "")
+
+
+def _fmt(x: float, fmt: str) -> str:
+    try:
+        return format(x, fmt)
+    except ValueError:
+        return f"{x:.3g}"
+
+
+@dataclass(frozen=True)
+class Line:
+    """A table line: our method (``seeds`` runs) or a published one (``seeds=None``)."""
+
+    label: str
+    seeds: int | None
+    cells: tuple[Cell, ...]
+    method: str = ""
+
+    published = property(lambda self: self.seeds is None)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One dataset's table: our lines and the published ones (``after[i]``: the index of the
+    line of ours a published line belongs to, ``None`` when we have no such method)."""
+
+    dataset: str
+    columns: tuple[Column, ...]
+    ours: tuple[Line, ...]
+    published: tuple[Line, ...] = ()
+    after: tuple[int | None, ...] = ()
+
+    def interleaved(self) -> list[Line]:
+        """Our lines, each followed by its published line; published-only lines last."""
+        out = []
+        for i, line in enumerate(self.ours):
+            out += [line, *(p for p, a in zip(self.published, self.after) if a == i)]
+        return out + [p for p, a in zip(self.published, self.after) if a is None]
+
+
+def _score(mean: float | None, column: Column, target: float | None) -> float | None:
+    if mean is None or not math.isfinite(mean):
+        return None
+    try:
+        shown = float(format(mean, column.fmt))
+    except ValueError:
+        shown = mean
+    if target is not None:
+        return -round(abs(shown - target), 9)
+    return shown if column.higher_is_better else -shown
+
+
+def _marks(cells: list[Cell], column: Column, targets: list[float | None]) -> list[str]:
+    """``"best"`` / ``"second"`` / ``""`` for each of our cells in a column."""
+    if column.higher_is_better is None:
+        return [""] * len(cells)
+    relative = any(t is not None for t in targets)
+    scores = [None if relative and t is None else _score(c.mean, column, t) for c, t in zip(cells, targets)]
+    ranked = sorted({s for s in scores if s is not None}, reverse=True)
+    if sum(s is not None for s in scores) < 2:
+        return [""] * len(cells)
+    second = ranked[1] if len(ranked) > 1 else None
+    return ["best" if s == ranked[0] else "second" if s is not None and s == second else "" for s in scores]
+
+
+def _target(row: Row, column: Column) -> float | None:
+    if column.target is not None:
+        return column.target
+    truth = row.values(f"{column.key}_ground_truth")
+    return mean_std(truth)[0] if truth else None
+
+
+def _published_cell(value: Any) -> Cell:
+    if value is None:
+        return Cell()
+    if isinstance(value, (int, float)):
+        return Cell(float(value))
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+        return Cell(float(value[0]), float(value[1]))
+    return Cell(raw=str(value))
+
+
+def _columns(rows: list[Row], preset: "Preset | None") -> tuple[Column, ...]:
+    if preset is not None:
+        return tuple(preset.columns)
+    return tuple(c for c in DEFAULT_COLUMNS if any(row.values(c.key) for row in rows))
+
+
+def build_tables(rows: Sequence[Row], preset: "Preset | None" = None) -> list[Table]:
+    """One :class:`Table` per dataset (in order of first appearance) with marks and published lines."""
+    datasets = list(dict.fromkeys(r.dataset for r in rows))
+    tables = []
+    for dataset in datasets:
+        mine = [r for r in rows if r.dataset == dataset]
+        columns = _columns(mine, preset)
+        grid = []
+        for column in columns:
+            cells = []
+            for row in mine:
+                values = row.values(column.key)
+                mean, std = mean_std(values) if values else (None, None)
+                cells.append(Cell(mean, std, len(values), len(row.runs)))
+            marks = _marks(cells, column, [_target(row, column) for row in mine])
+            grid.append([replace(c, mark=m) for c, m in zip(cells, marks)])
+        ours = tuple(Line(row.method, len(row.runs), tuple(col[i] for col in grid), row.method)
+                     for i, row in enumerate(mine))
+        published, after = [], []
+        for method, values in (preset.published.get(dataset, {}) if preset is not None else {}).items():
+            matches = [i for i, row in enumerate(mine) if row.method == method]
+            if not matches:
+                matches = [i for i, row in enumerate(mine) if row.model == method][:1]
+            cells = tuple(_published_cell(values[c.key]) if c.key in values else Cell() for c in columns)
+            published.append(Line(f"{method} (published)", None, cells, method))
+            after.append(matches[0] if matches else None)
+        tables.append(Table(dataset, columns, ours, tuple(published), tuple(after)))
+    return tables
+
+
+# ----------------------------------------------------------------------------- text formats
+
+
+@dataclass
+class _Report:
+    tables: list[Table]
+    rows: list[Row]
+    notes: list[str]
+    preset: "Preset | None"
+    paths: list[str]
+
+
+def _collect(paths: Sequence[str | Path], preset: "Preset | None") -> _Report:
+    results, notes = load_results(paths)
+    rows = group_rows(results)
+    features = {(r.dataset, json.dumps(r.features, sort_keys=True)) for r in results if r.features}
+    notes += [f"{dataset}: generative metrics on features {f}" for dataset, f in sorted(features)]
+    return _Report(build_tables(rows, preset), rows, notes, preset, [str(p) for p in paths])
+
+
+def _title(report: _Report) -> str:
+    p = report.preset
+    return f"vaelab report: {p.name}" if p is not None else "vaelab report"
+
+
+def _plain(table: Table) -> str:
+    lines = table.interleaved()
+    body = [[l.label, "" if l.seeds is None else str(l.seeds),
+             *(c.text(col.fmt) for c, col in zip(l.cells, table.columns))] for l in lines]
+    head = ["method", "seeds", *(c.label for c in table.columns)]
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+    fmt = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))
+    return "\n".join([fmt(head), "  ".join("-" * w for w in widths), *map(fmt, body)])
+
+
+def terminal_table(paths: list[str | Path], preset: "Preset | None" = None) -> str:
+    """Plain-text tables, one per dataset: methods x columns, mean +- std over seeds.
+
+    Published numbers of ``preset`` follow each method as a ``METHOD (published)`` line.
+    """
+    report = _collect(paths, preset)
+    out = [_title(report) + (f" ({preset.source})" if preset is not None else "")]
+    for table in report.tables:
+        runs = sum(l.seeds for l in table.ours)
+        methods = f"{len(table.ours)} method{'s' * (len(table.ours) != 1)}, {runs} run{'s' * (runs != 1)}"
+        out += ["", f"{table.dataset}: {methods} (mean +- std over seeds)",
+                _plain(table)]
+    if not report.tables:
+        out.append("no finished runs")
+    out += ["", *report.notes] if report.notes else []
+    return "\n".join(out)
+
+
+_MD_MARK = {"best": "**{}**", "second": "<u>{}</u>", "": "{}"}
+_TEX_MARK = {"best": "\\textbf{{{}}}", "second": "\\underline{{{}}}", "": "{}"}
+_HTML_MARK = {"best": "<b>{}</b>", "second": "<u>{}</u>", "": "{}"}
+_TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _tex(s: str) -> str:
+    return "".join(_TEX_ESCAPES.get(ch, ch) for ch in s)
+
+
+def _md(s: str) -> str:
+    return s.replace("|", "\\|").replace("*", "\\*")
+
+
+def _markdown_table(table: Table) -> str:
+    head = ["method", "seeds", *(_md(c.label) for c in table.columns)]
+    out = ["| " + " | ".join(head) + " |", "|---|---:|" + "---:|" * len(table.columns)]
+    for line in table.interleaved():
+        label = f"*{_md(line.label)}*" if line.published else _md(line.label)
+        cells = [_MD_MARK[c.mark].format(c.text(col.fmt, " ± ")) for c, col in zip(line.cells, table.columns)]
+        out.append("| " + " | ".join([label, "" if line.seeds is None else str(line.seeds), *cells]) + " |")
+    return "\n".join(out)
+
+
+def _latex_table(table: Table, caption: str) -> str:
+    spec = "lr" + "c" * len(table.columns)
+    head = " & ".join(["method", "seeds", *(_tex(c.label) for c in table.columns)])
+    out = ["\\begin{table}[ht]", "\\centering", "\\small", f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
+           head + " \\\\", "\\midrule"]
+    for line in table.interleaved():
+        label = f"\\textit{{{_tex(line.label)}}}" if line.published else _tex(line.label)
+        cells = [_TEX_MARK[c.mark].format(_tex(c.text(col.fmt, "\0")).replace("\0", " $\\pm$ "))
+                 for c, col in zip(line.cells, table.columns)]
+        out.append(" & ".join([label, "" if line.seeds is None else str(line.seeds), *cells]) + " \\\\")
+    out += ["\\bottomrule", "\\end{tabular}", "\\caption{" + _tex(caption).replace("±", "$\\pm$") + "}",
+            f"\\label{{tab:{re.sub(r'[^A-Za-z0-9]+', '-', table.dataset)}}}", "\\end{table}"]
+    return "\n".join(out)
+
+
+def _caption(table: Table, preset: "Preset | None", pm: str = "±") -> str:
+    text = f"{table.dataset}: mean {pm} std over seeds; best in bold, second best underlined."
+    if table.published and preset is not None:
+        text += f" Published numbers: {preset.source}."
+    return text
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True)
+class _Figure:
+    title: str
+    path: Path
+    caption: str = ""
+
+
+@dataclass
+class _MethodFigures:
+    row: Row
+    run: RunResult
+    figures: list[_Figure]
+
+
+def _heldout_codes(model, data, run: Run, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``n`` held-out items of a fixed permutation (those of ``vaelab evaluate``) and their codes."""
+    from vaelab.evaluate import _heldout
+
+    heldout, index = _heldout(run, data)
+    pick = index[torch.randperm(len(index), generator=torch.Generator().manual_seed(0))][:n]
+    x = heldout.images(pick)
+    with torch.no_grad():
+        codes = torch.cat([model.encode(x[i : i + 250]) for i in range(0, len(x), 250)]).double()
+    return x, codes
+
+
+def _default_sampler(run: Run, model) -> tuple[Any, str]:
+    """The model's default sampler (``None`` for the prior) and a caption; never writes to the run."""
+    from vaelab.errors import RunError
+    from vaelab.samplers import default_sampler_name, encode_training_codes, make_sampler, run_sampler
+
+    name = default_sampler_name(model)
+    if name == "prior":
+        return None, "prior"
+    try:
+        return run_sampler(run, name, model, "best", fit=False), f"the run's {name} sampler"
+    except RunError:
+        sampler = make_sampler("gaussian", model)
+        sampler.fit(encode_training_codes(run, model, max_codes=2000, seed=0), torch.Generator().manual_seed(0))
+        return sampler, f"a Gaussian fitted to 2000 training codes (the run has no saved {name} sampler)"
+
+
+def _mds(points: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Metric MDS of ``(N, L)`` points into 2-D (sklearn), deterministic for a seed."""
+    from sklearn.manifold import MDS
+
+    params = inspect.signature(MDS).parameters
+    options: dict[str, Any] = {"n_components": 2, "n_init": 1, "max_iter": 300, "random_state": seed}
+    if "init" in params:
+        options["init"] = "classical_mds"
+    if "normalized_stress" in params:
+        options["normalized_stress"] = "auto"
+    return MDS(**options).fit_transform(points)
+
+
+def _relevance(model, codes: torch.Tensor, metrics: dict[str, float]) -> tuple[torch.Tensor, str]:
+    """Relevance scores of every axis: from ``metrics.json`` when evaluated, else from 50 held-out codes."""
+    stored = [metrics.get(f"latent.relevance_{i}") for i in range(model.latent_dim)]
+    if all(v is not None for v in stored):
+        return torch.tensor(stored, dtype=torch.float64), "metrics.json"
+    from vaelab.metrics.latent import relevance_scores
+
+    z = codes.float()
+    scores = relevance_scores(model.decode, z, variance=model.relevance_variance(z), num_jacobian=50)
+    return scores.double().cpu(), f"decoder Jacobians of 50 and variances of {len(z)} held-out codes"
+
+
+def _directions(result: RunResult, data, model, codes: torch.Tensor) -> tuple[np.ndarray, str]:
+    if "directions.vectors" in result.arrays:
+        return np.asarray(result.arrays["directions.vectors"], dtype=np.float64), "from metrics.json"
+    from vaelab.metrics.directions import latent_directions
+
+    votes = 8 * data.num_factors
+    encode = lambda x: model.encode(torch.as_tensor(x, dtype=torch.float32)).detach()
+    with torch.no_grad():
+        d = latent_directions(data, encode, torch.Generator().manual_seed(0), batch_size=64, num_votes=votes)
+    return d.numpy(), f"estimated for the report from {votes} votes of 64 items"
+
+
+def _scale(shape: Sequence[int]) -> int:
+    return int(min(4, max(1, round(64 / shape[-1]))))
+
+
+class _Figures:
+    """Collects one run's figures into ``folder``; a figure whose input is missing is skipped with a note."""
+
+    def __init__(self, folder: Path, stem: str, label: str, notes: list[str]):
+        self.folder, self.stem, self.label, self.notes = folder, stem, label, notes
+        self.figures: list[_Figure] = []
+
+    def add(self, title: str, make: Callable[[Path], "Path | tuple[Path, str] | None"], caption: str = "") -> None:
+        path = self.folder / f"{self.stem}-{re.sub(r'[^a-z0-9]+', '_', title.lower()).strip('_')}.png"
+        try:
+            made = make(path)
+        except (VaelabError, OSError, RuntimeError, ValueError) as e:
+            self.notes.append(f"{self.label}: no {title} figure ({' '.join(str(e).split())})")
+            return
+        if isinstance(made, tuple):
+            made, caption = made
+        if made is not None:
+            self.figures.append(_Figure(title, made, caption))
+
+
+def _image_figures(figs: _Figures, result: RunResult, model, data, x: torch.Tensor, codes: torch.Tensor,
+                   scores: torch.Tensor) -> None:
+    from vaelab import viz
+
+    vr, s, l = data.value_range, _scale(data.shape), model.latent_dim
+    figs.add("reconstructions", lambda p: viz.save_png(
+        p, viz.reconstruction_grid(model, x[:16], ncol=8, value_range=vr), scale=s),
+        "held-out items (odd rows) and their reconstructions (even rows)")
+
+    def samples(p: Path) -> tuple[Path, str]:
+        sampler, source = _default_sampler(Run(result.path), model)
+        grid = viz.sample_grid(model, 32, torch.Generator().manual_seed(0), ncol=8, value_range=vr, sampler=sampler)
+        return viz.save_png(p, grid, scale=s), f"decoded draws from {source}"
+
+    figs.add("samples", samples)
+    dims = torch.argsort(scores, descending=True, stable=True)[:10].tolist() if l > 10 else list(range(l))
+    figs.add("traversal", lambda p: viz.save_png(
+        p, viz.traversal_grid(model, x[:1], dims, limit=2.0, steps=9, value_range=vr), scale=s),
+        f"one row per latent axis ({', '.join(f'z{d + 1}' for d in dims)}), set to 9 values in [-2, 2]")
+    if data.name not in _GROUND_TRUTH_DATASETS or not data.has_factors:
+        return
+
+    def directions(p: Path) -> tuple[Path, str]:
+        d, how = _directions(result, data, model, codes)
+        proj = torch.from_numpy(codes.numpy() @ d.T)
+        grid = viz.direction_traversal_grid(model, x[:1], torch.from_numpy(d), proj.mean(0), proj.std(0), 2.0, 9, vr)
+        return viz.save_png(p, grid, scale=s), (f"one row per factor ({', '.join(data.factor_names)}): the code "
+                                                f"moved along the factor's Algorithm-2 direction ({how}) over "
+                                                f"+-2 std of the projected held-out codes")
+
+    figs.add("direction traversal", directions)
+
+
+def _latent_figures(figs: _Figures, model, codes: torch.Tensor, scores: torch.Tensor, source: str) -> None:
+    from vaelab import viz
+    from vaelab.metrics.latent import active_dimensions
+
+    n, l = min(200, len(codes)), model.latent_dim
+
+    def mds(p: Path) -> Path:
+        prior = model.sample_latent(200, torch.Generator().manual_seed(1)).double().cpu()
+        e = _mds(torch.cat([codes[:n], prior]).numpy())
+        return viz.plot_embedding([(f"held-out codes ({n})", e[:n]), ("prior samples (200)", e[n:])], p,
+                                  title=figs.label)
+
+    figs.add("MDS", mds, "2-D metric MDS of held-out codes and prior samples, pooled (AVAE Fig. 1)")
+    title = f"{figs.label}: {len(codes)} held-out codes" + (f", first 16 of {l} axes" if l > 16 else "")
+    figs.add("latent histograms", lambda p: viz.plot_latent_histograms(codes[:, :16], p, title=title),
+             "per-axis histograms of held-out codes with the N(0, 1) density (VCAE Fig. 10)")
+    fraction = getattr(model.config, "active_fraction", 0.99)
+    figs.add("relevance", lambda p: viz.plot_relevance(scores, active_dimensions(scores, fraction).tolist(), p,
+                                                       title=figs.label),
+             f"relevance scores (ARD-VAE Eq. 20; {source}); the active axes explain {fraction:.0%} of the total")
+    if hasattr(model, "prior_variance"):
+        figs.add("prior variances", lambda p: viz.plot_prior_variances(model.prior_variance, p, title=figs.label),
+                 "ARD-VAE prior variances b / a per axis")
+
+
+def _run_figures(result: RunResult, figs: _Figures, datasets: dict[str, Any]) -> None:
+    """Every figure of one run that it has the inputs for."""
+    from vaelab import viz
+    from vaelab.data import load_dataset
+
+    run = Run(result.path)
+    data = None
+    try:
+        model = run.load_model("best", "cpu")
+        cfg = run.config().data
+        key = json.dumps([cfg.name, cfg.root, cfg.options], sort_keys=True)
+        if key not in datasets:
+            datasets[key] = load_dataset(cfg.name, cfg.root, download=False, **cfg.options)
+        data = datasets[key]
+        x, codes = _heldout_codes(model, data, run, 500)
+    except (VaelabError, OSError) as e:
+        figs.notes.append(f"{figs.label}: no model figures ({' '.join(str(e).split())})")
+    else:
+        scores, source = _relevance(model, codes, result.metrics)
+        if len(data.shape) == 3:
+            _image_figures(figs, result, model, data, x, codes, scores)
+        _latent_figures(figs, model, codes, scores, source)
+    if "directions.angles" in result.arrays:
+        angles = np.asarray(result.arrays["directions.angles"], dtype=float)
+        names = list(getattr(data, "factor_names", ()) or ())
+        names = names if len(names) == len(angles) else [f"factor {k}" for k in range(len(angles))]
+        figs.add("direction angles", lambda p: viz.plot_angle_heatmap(angles, names, p, title=figs.label),
+                 "pairwise angles between the Algorithm-2 factor directions (AVAE Fig. 4)")
+    figs.add("ARD variance curves", lambda p: viz.plot_ard_curves(run.log_file, p, title=figs.label),
+             "per-epoch range of the ARD prior variances and the active axes (ARD-VAE Fig. 1b)")
+    figs.add("training curves", lambda p: viz.plot_training_curves(run.log_file, p), "from log.csv")
+
+
+def _write_figures(report: _Report, out: Path) -> list[_MethodFigures]:
+    datasets: dict[str, Any] = {}
+    used: set[str] = set()
+    methods = []
+    for row in report.rows:
+        stem = re.sub(r"[^A-Za-z0-9_.=-]+", "_", f"{row.dataset}-{row.method}").strip("_")
+        while stem in used:
+            stem += "_"
+        used.add(stem)
+        figs = _Figures(out / "figures", stem, f"{row.dataset} / {row.method}", report.notes)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            _run_figures(row.runs[0], figs, datasets)
+        methods.append(_MethodFigures(row, row.runs[0], figs.figures))
+    return methods
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def _which(m: _MethodFigures) -> str:
+    return f"run of the first seed ({m.run.seed}) of {len(m.row.runs)}: {m.run.path}"
+
+
+def _markdown(report: _Report, methods: list[_MethodFigures], out: Path) -> str:
+    p = report.preset
+    text = [f"# {_title(report)}", ""]
+    if p is not None:
+        text += [f"{p.description}", "", f"Source: {p.source}", ""]
+    text += [f"Runs from: {', '.join(report.paths)}", ""]
+    for table in report.tables:
+        text += [f"## {table.dataset}", "", _markdown_table(table), "", _caption(table, p), ""]
+    if methods:
+        text += ["## Figures", ""]
+    for m in methods:
+        text += [f"### {m.row.dataset} / {m.row.method}", "", _which(m), ""]
+        text += [f"![{f.title}]({f.path.relative_to(out).as_posix()})" for f in m.figures] + [""]
+    if report.notes:
+        text += ["## Notes", "", *(f"- {n}" for n in report.notes), ""]
+    return "\n".join(text)
+
+
+def _latex(report: _Report) -> str:
+    p = report.preset
+    text = ["\\documentclass{article}", "\\usepackage{booktabs}", "\\usepackage[margin=2cm,landscape]{geometry}",
+            "\\begin{document}", f"\\section*{{{_tex(_title(report))}}}"]
+    if p is not None:
+        text += [f"{_tex(p.description)} Source: {_tex(p.source)}.", ""]
+    for table in report.tables:
+        text += [_latex_table(table, _caption(table, p)), ""]
+    return "\n".join(text + ["\\end{document}", ""])
+
+
+_CSS = """
+body { font-family: sans-serif; margin: 1.5em; color: #222; max-width: 1400px; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; } h3 { font-size: 1.05em; }
+.pair { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.4em 0; }
+th, td { border: 1px solid #bbb; padding: 0.2em 0.5em; text-align: right; white-space: nowrap; }
+th { background: #eef; } td:first-child, th:first-child { text-align: left; }
+caption { caption-side: top; font-weight: bold; text-align: left; padding: 0.2em 0; }
+.note { font-size: 0.85em; color: #555; }
+.figs { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
+figure { margin: 0; max-width: 100%; }
+figure img { max-width: 640px; width: auto; height: auto; border: 1px solid #ddd; }
+img.grid { image-rendering: pixelated; }
+figcaption { font-size: 0.8em; color: #444; max-width: 520px; }
+"""
+
+
+def _html_table(table: Table, lines: Sequence[Line], caption: str) -> str:
+    rows = ["<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in
+                             ["method", "seeds", *(c.label for c in table.columns)]) + "</tr>"]
+    for line in lines:
+        cells = [_HTML_MARK[c.mark].format(html.escape(c.text(col.fmt, " ± "))) for c, col in
+                 zip(line.cells, table.columns)]
+        seeds = "" if line.seeds is None else str(line.seeds)
+        rows.append("<tr>" + "".join(f"<td>{v}</td>" for v in [html.escape(line.label), seeds, *cells]) + "</tr>")
+    return f"<table><caption>{html.escape(caption)}</caption>\n" + "\n".join(rows) + "\n</table>"
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _html(report: _Report, methods: list[_MethodFigures]) -> str:
+    p = report.preset
+    body = [f"<h1>{html.escape(_title(report))}</h1>"]
+    if p is not None:
+        body += [f"<p>{html.escape(p.description)}</p>", f"<p class='note'>Source: {html.escape(p.source)}</p>"]
+    body.append(f"<p class='note'>Runs from: {html.escape(', '.join(report.paths))}</p>")
+    body.append("<h2>Tables</h2>")
+    for table in report.tables:
+        body.append(f"<h3>{html.escape(table.dataset)}</h3><div class='pair'>")
+        body.append(_html_table(table, table.ours, "ours"))
+        if table.published:
+            body.append(_html_table(table, table.published, f"published ({p.source})"))
+        body.append(f"</div><p class='note'>{html.escape(_caption(table, p))}</p>")
+    if methods:
+        body.append("<h2>Figures</h2>")
+    for m in methods:
+        body.append(f"<h3>{html.escape(m.row.dataset)} / {html.escape(m.row.method)}</h3>")
+        body.append(f"<p class='note'>{html.escape(_which(m))}</p>")
+        body.append("<div class='figs'>")
+        for f in m.figures:
+            kind = " class='grid'" if f.title in ("reconstructions", "samples", "traversal", "direction traversal") else ""
+            body.append(f"<figure><img{kind} src='{_data_uri(f.path)}' alt='{html.escape(f.title)}'>"
+                        f"<figcaption><b>{html.escape(f.title)}</b>: {html.escape(f.caption)}</figcaption></figure>")
+        body.append("</div>")
+    if report.notes:
+        body += ["<h2>Notes</h2><ul>", *(f"<li>{html.escape(n)}</li>" for n in report.notes), "</ul>"]
+    return ("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+            f"<title>{html.escape(_title(report))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def write_report(paths: list[str | Path], out: str | Path, preset: "Preset | None" = None,
+                 formats: list[str] | None = None) -> dict[str, Path]:
+    """Writes ``OUT/report.{md,tex,html}`` and ``OUT/figures/*.png`` for the runs under ``paths``.
+
+    Markdown and LaTeX hold the tables (Markdown links the figures); the HTML page is one
+    self-contained file: tables (ours beside the published ones) and every method's figures as
+    embedded PNGs. Nothing outside ``out`` is written.
+
+    Args:
+        paths: Run directories or directories holding them.
+        out: Report directory.
+        preset: Columns and published numbers to use (default: :data:`DEFAULT_COLUMNS` present).
+        formats: Subset of ``md``, ``tex``, ``html`` (default: all).
+
+    Returns:
+        ``{format: path}`` of the written documents.
+    """
+    formats = list(FORMATS) if formats is None else list(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise VaelabError(f"unknown report format {unknown[0]!r}; choose from {', '.join(FORMATS)}" if unknown
+                          else f"no report format given; choose from {', '.join(FORMATS)}")
+    out = Path(out)
+    report = _collect(paths, preset)
+    methods = _write_figures(report, out) if {"md", "html"} & set(formats) else []
+    render = {"md": lambda: _markdown(report, methods, out), "tex": lambda: _latex(report),
+              "html": lambda: _html(report, methods)}
+    written = {}
+    for f in formats:
+        write_text(out / f"report.{f}", render[f]())
+        written[f] = out / f"report.{f}"
+    return written

@@ -1,4 +1,6 @@
-"""Train and evaluate several models over seeds, then print a mean +- std table.
+"""Train and evaluate several models on one dataset over seeds, then print a mean +- std table.
+
+A quick script over ``vaelab.experiments.sweeps.complete_run``; ``vaelab sweep`` is the full tool.
 
 Runs are resumable: re-running the same command skips finished runs and evaluations.
 
@@ -19,9 +21,8 @@ from pathlib import Path
 import torch
 
 from vaelab.config import build_config
-from vaelab.evaluate import evaluate_run
+from vaelab.experiments.sweeps import complete_run
 from vaelab.runs import Run
-from vaelab.train import train
 
 
 def main() -> None:
@@ -51,15 +52,12 @@ def main() -> None:
             config = build_config(model=model, dataset=args.dataset, steps=args.steps, subset=args.subset,
                                   batch_size=args.batch_size, seed=seed, device="cpu",
                                   overrides=["train.tensorboard=false", *extra])
-            if Run(out).status().get("status") != "finished":
-                start = time.perf_counter()
-                train(config, out, resume=True, progress=False)
-                print(f"{out}: trained in {time.perf_counter() - start:.0f} s", flush=True)
+            start = time.perf_counter()
+            trained, evaluated = complete_run(out, config, metrics, num_samples=args.num_samples)
+            if trained or evaluated:
+                print(f"{out}: {'trained and ' if trained else ''}evaluated {','.join(evaluated) or '-'} "
+                      f"in {time.perf_counter() - start:.0f} s", flush=True)
             path = out / "metrics.json"
-            done = json.loads(path.read_text())["seconds"] if path.is_file() else {}
-            missing = [m for m in metrics if m not in done]
-            if missing:
-                evaluate_run(out, missing, num_samples=args.num_samples, seed=seed, progress=False)
             values = json.loads(path.read_text())["metrics"]
             status = Run(out).status()
             values["train.best_val_loss"] = status["best_val_loss"]

@@ -351,3 +351,14 @@ def test_train_sample_evaluate_from_the_command_line(tmp_path, capsys, dataset, 
     model = Run(out).load_model()
     assert metrics["reconstruction.mse"] > 0 and "latent.kl_gaussian_model_prior" in metrics
     assert 0.0 < float(model.h) < 1.0 and float(model.beta) > 0
+
+
+def test_the_channels_last_refresh_computes_the_plain_codes_and_restores_the_layout():
+    model = make_model(shape=(1, 64, 64), arch="dsprites", latent_dim=4)
+    ctx = make_ctx(model, n=120, n_val=10)
+    model.on_train_start(ctx)
+    model.encode_kde_set(ctx)
+    expected = eval_codes(model, ctx.images(model.kde_index))
+    torch.testing.assert_close(model.kde_codes, expected, rtol=1e-5, atol=1e-5)
+    assert all(p.is_contiguous() for p in model.parameters())
+    assert model.training

@@ -13,12 +13,7 @@ from vaelab.models import build_model
 from vaelab.samplers import SAMPLERS, GaussianSampler, load_sampler, make_sampler, save_sampler
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 SMALL = {"maf": {"transforms": 3, "hidden": [32, 32]}, "realnvp": {"transforms": 4, "hidden": [32, 32]}}

@@ -15,12 +15,7 @@ from vaelab.models import MODELS, TCVCAE, VCAE, build_model
 from vaelab.models.vcae import information_rate_bound, total_variance, variance_penalty
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def make(name="vcae", shape=(20,), **fields):

@@ -3,12 +3,15 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
+import torch
 
 from conftest import tiny_overrides
 from vaelab.cli import main
 from vaelab.config import build_config
 from vaelab.evaluate import evaluate_run
+from vaelab.runs import Run
 from vaelab.train import train
 
 
@@ -111,3 +114,38 @@ def test_generative_metrics_of_another_sampler_sit_beside_the_default(tmp_path, 
     assert "applies to the generative metrics only" in capsys.readouterr().err
     assert main(["evaluate", str(out), "--metrics", "generative", "--sampler", "nope", "--no-progress"]) == 2
     assert "unknown sampler 'nope'" in capsys.readouterr().err
+
+
+def test_disentanglement_metrics_of_the_ard_vae_use_its_active_axes(tmp_path, monkeypatch):
+    from vaelab.metrics import disentanglement
+
+    out = tmp_path / "ard"
+    config = build_config(model="ard_vae", dataset="dsprites", steps=5, subset=2000, batch_size=32,
+                          overrides=["train.tensorboard=false", "latent_dim=5", "alpha_size=200"])
+    train(config, out, progress=False)
+    path = out / "checkpoints" / "best.pt"
+    ckpt = torch.load(path, weights_only=False)
+    ckpt["model"]["active_mask"] = torch.tensor([True, False, True, False, False])
+    torch.save(ckpt, path)
+    model = Run(out).load_model()
+    widths = []
+
+    def spy(data, encode, generator, **kwargs):
+        factors = data.sample_factors(8, generator)
+        codes = np.asarray(encode(factors))
+        widths.append(codes.shape[1])
+        z = model.encode(data.render(factors))
+        expected = z[:, [0, 2]] if codes.shape[1] == 2 else z
+        np.testing.assert_allclose(codes, expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+        return {"factor_vae.eval_accuracy": 0.5}
+
+    monkeypatch.setattr(disentanglement, "factor_vae_score", spy)
+    active = evaluate_run(out, ["factor_vae"], num_samples=60, progress=False)
+    assert active["settings"]["factor_vae"]["axes"] == [0, 2]
+    full = evaluate_run(out, ["factor_vae"], num_samples=60, progress=False, all_axes=True)
+    assert full["settings"]["factor_vae"]["axes"] == "all"
+    assert widths == [2, 5]
+    assert main(["evaluate", str(out), "--metrics", "factor_vae", "--num-samples", "60", "--no-progress"]) == 0
+    assert json.loads((out / "metrics.json").read_text())["settings"]["factor_vae"]["axes"] == [0, 2]
+    assert main(["evaluate", str(out), "--metrics", "factor_vae", "--all-axes", "--no-progress"]) == 0
+    assert widths[-1] == 5

@@ -246,8 +246,10 @@ def _summary_rows(metrics: dict[str, float], groups: set[str]) -> list[tuple[str
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True)
 @click.option("--sampler", "sampler_name", help="Latent sampler of the generative metrics (prior, gaussian, gmm, maf, "
               "realnvp, flow); stored as generative_<sampler>.* beside the default sampler's generative.*.")
+@click.option("--all-axes", is_flag=True, help="Give the disentanglement metrics every latent axis, also for the "
+              "ARD-VAE (default: its active axes, as ARD-VAE Table 1 does).")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
-def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_progress, sampler_name) -> None:
+def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_progress, sampler_name, all_axes) -> None:
     """Compute the evaluation suite for a trained run and write RUN_DIR/metrics.json.
 
     Results merge into an existing metrics.json (groups not recomputed are kept); the file
@@ -261,7 +263,8 @@ def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_pr
 
     names = None if not metric_names else [m.strip() for m in metric_names.split(",") if m.strip()]
     result = evaluate_run(run_dir, names, num_samples=num_samples, seed=seed, checkpoint=checkpoint,
-                          device=resolve_device(device), progress=not no_progress, sampler=sampler_name)
+                          device=resolve_device(device), progress=not no_progress, sampler=sampler_name,
+                          all_axes=all_axes)
     computed = {generative_group(sampler_name) if n == "generative" else n for n in names} \
         if names is not None else set(result["seconds"])
     _echo_table(_summary_rows(result["metrics"], computed), ("metric", "value"))

@@ -64,6 +64,7 @@ class EvalContext:
     cache: Any = None
     extras: dict[str, Any] | None = None
     sampler: str | None = None
+    all_axes: bool = False
 
     def n(self, default: int) -> int:
         return default if self.cap is None else min(default, self.cap)
@@ -84,12 +85,19 @@ class EvalContext:
         return self.extras["codes"]
 
     def encoder(self):
-        """The encoder given to ground-truth metrics: a per-item code cache over the grid."""
+        """The encoder given to ground-truth metrics: a per-item code cache over the grid, on the
+        model's ``evaluation_axes`` (every axis when ``all_axes``)."""
         from vaelab.metrics.disentanglement import CodeCache
 
         if self.cache is None:
-            self.cache = CodeCache(self.data, self.encode)
+            axes = self.axes()
+            encode = self.encode if axes is None else (lambda x: self.encode(x)[:, axes])
+            self.cache = CodeCache(self.data, encode)
         return self.cache
+
+    def axes(self) -> Tensor | None:
+        """The axes the ground-truth metrics use (``None``: all)."""
+        return None if self.all_axes else self.model.evaluation_axes()
 
 
 def _reconstruction(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
@@ -237,6 +245,7 @@ def evaluate_run(
     device: str | torch.device = "cpu",
     progress: bool = True,
     sampler: str | None = None,
+    all_axes: bool = False,
 ) -> dict[str, Any]:
     """Computes metric groups for a trained run and merges them into ``RUN/metrics.json``.
 
@@ -251,6 +260,8 @@ def evaluate_run(
         sampler: Latent sampler of the ``generative`` group (``prior``, ``gaussian``, ``gmm``, ``maf``,
             ``realnvp``, ``flow``); its results are stored as ``generative_<sampler>.*``. ``None``: the
             model's default sampler, stored as ``generative.*``.
+        all_axes: Give the ground-truth metrics every latent axis, also for a model that
+            names its own (the ARD-VAE's active axes, ARD-VAE Table 1).
 
     Returns:
         The full contents of ``metrics.json`` after the update.
@@ -270,7 +281,7 @@ def evaluate_run(
 
         make_sampler(sampler, model)
     ctx = EvalContext(run, model, data, heldout, index, torch.device(device), num_samples, progress, checkpoint,
-                      sampler=sampler)
+                      sampler=sampler, all_axes=all_axes)
 
     results: dict[str, float] = {}
     arrays: dict[str, Any] = {}
@@ -292,6 +303,17 @@ def evaluate_run(
         results.update({k: float(v) for k, v in out.items() if isinstance(v, (int, float))})
     bar.close()
 
+    groups = [generative_group(sampler) if n == "generative" else n for n in names]
+    axes = ctx.axes()
+
+    def settings(group: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"checkpoint": checkpoint, "seed": seed, "num_samples": num_samples}
+        if group in samplers_used:
+            out["sampler"] = samplers_used[group]
+        if group in GROUND_TRUTH_METRICS:
+            out["axes"] = "all" if axes is None else axes.tolist()
+        return out
+
     path = run.path / "metrics.json"
     previous: dict[str, Any] = {}
     if path.is_file():
@@ -303,11 +325,7 @@ def evaluate_run(
         "run": str(run.path),
         "metrics": {**previous.get("metrics", {}), **results},
         "arrays": {**previous.get("arrays", {}), **arrays},
-        "settings": {**previous.get("settings", {}),
-                     **{(generative_group(sampler) if n == "generative" else n):
-                        {"checkpoint": checkpoint, "seed": seed, "num_samples": num_samples,
-                         **({"sampler": samplers_used[generative_group(sampler)]} if n == "generative" else {})}
-                        for n in names}},
+        "settings": {**previous.get("settings", {}), **{group: settings(group) for group in groups}},
         "seconds": {**previous.get("seconds", {}), **seconds},
     }
     if features is not None or "features" in previous:

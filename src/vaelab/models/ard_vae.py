@@ -289,6 +289,10 @@ class ARDVAE(GaussianVAE):
             self.train(was_training)
 
     @torch.no_grad()
+    def evaluation_axes(self) -> Tensor:
+        """The active axes: ARD-VAE Table 1 computes the disentanglement metrics on them."""
+        return torch.nonzero(self.active_mask).flatten()
+
     def update_active(self, codes: Tensor) -> Tensor:
         """Recomputes ``relevance`` and ``active_mask`` from posterior-mean ``codes``; returns the active axes."""
         from vaelab.metrics.latent import active_dimensions

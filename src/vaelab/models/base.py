@@ -171,6 +171,11 @@ class Model(nn.Module):
         any model, supp. Table 13); the ARD-VAE returns its prior variance b / a."""
         return codes.square().mean(0)
 
+    def evaluation_axes(self) -> Tensor | None:
+        """Latent axes the disentanglement metrics see; ``None``: all of them. The ARD-VAE
+        returns its active axes (ARD-VAE Table 1: "ACTIVE ... used to compute the metric scores")."""
+        return None
+
     def summary(self) -> dict[str, float]:
         """Constants worth recording in the run's ``status.json`` (e.g. VCAE's information-rate bound)."""
         return {}

@@ -1,5 +1,5 @@
 """Experiments: sweep files and executors, the seeds' presets, and reports over run directories."""
 
-from vaelab.experiments import presets, report, sweeps
+from vaelab.experiments import figures, presets, report, sweeps
 
-__all__ = ["presets", "report", "sweeps"]
+__all__ = ["figures", "presets", "report", "sweeps"]

@@ -17,7 +17,7 @@ from torch import Tensor
 from vaelab.errors import ConfigError
 from vaelab.losses import adversarial_discriminator_loss, adversarial_generator_loss
 from vaelab.models.autoencoder import Autoencoder, AutoencoderConfig
-from vaelab.models.base import Objective, adversarial_objectives, check_range
+from vaelab.models.base import Objective, adversarial_objectives, check_disc_adam, check_range
 from vaelab.nets import discriminator
 
 __all__ = ["AAE_DISCRIMINATORS", "AAEConfig", "AAE"]
@@ -66,11 +66,7 @@ class AAEConfig(AutoencoderConfig):
                               "set disc_hidden=[...] (hidden widths)")
         for w in self.disc_hidden or []:
             check_range("disc_hidden", w, 1)
-        check_range("disc_lr", self.disc_lr, 0.0, strict=True)
-        check_range("disc_beta1", self.disc_beta1, 0.0)
-        check_range("disc_beta1", self.disc_beta1, high=1.0, strict=True)
-        check_range("disc_beta2", self.disc_beta2, 0.0)
-        check_range("disc_beta2", self.disc_beta2, high=1.0, strict=True)
+        check_disc_adam(self)
 
 
 class AAE(Autoencoder):

@@ -25,7 +25,7 @@ from vaelab.nets import ARCHITECTURES, build_networks
 if TYPE_CHECKING:
     from vaelab.train import TrainContext
 
-__all__ = ["ModelConfig", "Model", "Objective", "check_range", "adversarial_objectives"]
+__all__ = ["ModelConfig", "Model", "Objective", "check_range", "check_disc_adam", "adversarial_objectives"]
 
 
 def check_range(name: str, value: float, low: float | None = None, high: float | None = None,
@@ -38,6 +38,14 @@ def check_range(name: str, value: float, low: float | None = None, high: float |
         lo = f"{low} {op} " if low is not None else ""
         hi = f" {op} {high}" if high is not None else ""
         raise ConfigError(f"invalid {name}={value}: need {lo}{name}{hi}")
+
+
+def check_disc_adam(config: object) -> None:
+    """Checks a config's discriminator Adam settings: ``disc_lr > 0``, ``disc_beta1`` and ``disc_beta2`` in [0, 1)."""
+    check_range("disc_lr", config.disc_lr, 0.0, strict=True)
+    for name in ("disc_beta1", "disc_beta2"):
+        check_range(name, getattr(config, name), 0.0)
+        check_range(name, getattr(config, name), high=1.0, strict=True)
 
 
 @dataclass

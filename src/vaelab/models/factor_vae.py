@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from vaelab.losses import discriminator_tc, discriminator_tc_loss, gaussian_kl, permute_dims
-from vaelab.models.base import ModelConfig, Objective, adversarial_objectives, check_range
+from vaelab.models.base import ModelConfig, Objective, adversarial_objectives, check_disc_adam, check_range
 from vaelab.models.vae import GaussianVAE
 from vaelab.nets import discriminator
 
@@ -51,11 +51,7 @@ class FactorVAEConfig(ModelConfig):
         check_range("gamma", self.gamma, 0.0)
         check_range("disc_layers", self.disc_layers, 0)
         check_range("disc_width", self.disc_width, 1)
-        check_range("disc_lr", self.disc_lr, 0.0, strict=True)
-        check_range("disc_beta1", self.disc_beta1, 0.0)
-        check_range("disc_beta1", self.disc_beta1, high=1.0, strict=True)
-        check_range("disc_beta2", self.disc_beta2, 0.0)
-        check_range("disc_beta2", self.disc_beta2, high=1.0, strict=True)
+        check_disc_adam(self)
 
 
 class FactorVAE(GaussianVAE):

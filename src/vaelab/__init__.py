@@ -3,7 +3,7 @@
 Submodules: :mod:`vaelab.data` (datasets), :mod:`vaelab.nets` (architectures),
 :mod:`vaelab.losses` (pure loss functions), :mod:`vaelab.models` (the model registry),
 :mod:`vaelab.config`, :mod:`vaelab.train` (the training loop), :mod:`vaelab.runs`
-(run directories), :mod:`vaelab.viz` (figures) and :mod:`vaelab.cli`.
+(run directories), :mod:`vaelab.viz` (figures) and :mod:`vaelab.cli` (the command line, one module per group of commands).
 """
 
 from vaelab import config, data, errors, losses, models, nets, runs, train, viz

@@ -1,0 +1,5 @@
+import sys
+
+from vaelab.cli.app import main
+
+sys.exit(main())

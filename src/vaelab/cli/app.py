@@ -1,0 +1,126 @@
+"""The ``vaelab`` command group, the options and helpers its commands share, and the entry point.
+
+Every user error is printed as one ``error: ...`` line on stderr with a non-zero exit
+status (2 for bad input, 3 for a diverged run, 130 for an interruption).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from vaelab.errors import VaelabError
+
+__all__ = ["CONTEXT", "cli", "ckpt_opt", "device_opt", "echo_table", "figure_out", "load_run", "main",
+           "run_arg", "seed_opt", "val_codes", "val_images", "value_range"]
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def echo_table(rows: list[tuple[str, ...]], header: tuple[str, ...] | None = None) -> None:
+    rows = ([header] if header else []) + [tuple(str(c) for c in r) for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for j, r in enumerate(rows):
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if header and j == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="vaelab")
+def cli() -> None:
+    """vaelab: train, sample and evaluate autoencoder-based generative models.
+
+    Start with `vaelab train --model vae --dataset dsprites --out runs/vae --steps 2000 --subset 20000`,
+    then look at runs/vae/figures/. `vaelab models` lists the methods and their settings;
+    `vaelab data info dsprites` describes a dataset.
+    """
+
+
+def load_run(run_dir: Path, checkpoint: str, device: str):
+    from vaelab.runs import Run
+    from vaelab.train import resolve_device
+
+    run = Run.open(run_dir)
+    return run, run.load_model(checkpoint, resolve_device(device))
+
+
+def figure_out(run, out: Path | None, name: str) -> Path:
+    return out if out is not None else run.figures_dir / name
+
+
+run_arg = click.argument("run_dir", type=click.Path(path_type=Path))
+ckpt_opt = click.option("--checkpoint", type=click.Choice(["best", "latest"]), default="best", show_default=True,
+                        help="Which checkpoint to use.")
+device_opt = click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+seed_opt = click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random draws.")
+
+
+def value_range(run) -> tuple[float, float] | None:
+    ckpt_meta = run.load_checkpoint("best")["meta"]
+    vr = ckpt_meta.get("value_range")
+    return None if vr is None else tuple(vr)
+
+
+def val_images(run, model, n: int, seed: int):
+    import torch
+
+    from vaelab.data import load_dataset, split_indices
+
+    cfg = run.config()
+    data = load_dataset(cfg.data.name, cfg.data.root, download=False, **cfg.data.options)
+    _, val = split_indices(len(data), cfg.data.val_fraction, cfg.data.split_seed, cfg.data.subset)
+    pool = val if len(val) else torch.arange(len(data))
+    pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:n]]
+    return data, data.images(pick)
+
+
+def val_codes(run, model, n: int | None, seed: int, batch_size: int = 500):
+    """Codes of (a seeded random subset of at most ``n`` of) a run's validation items, on the CPU."""
+    import torch
+
+    from vaelab.data import load_dataset, split_indices
+
+    cfg = run.config()
+    data = load_dataset(cfg.data.name, cfg.data.root, download=False, **cfg.data.options)
+    _, val = split_indices(len(data), cfg.data.val_fraction, cfg.data.split_seed, cfg.data.subset)
+    val = val[torch.randperm(len(val), generator=torch.Generator().manual_seed(seed))[:n]]
+    with torch.no_grad():
+        codes = [model.encode(data.images(val[i : i + batch_size]).to(model.device)).cpu()
+                 for i in range(0, len(val), batch_size)]
+    return torch.cat(codes) if codes else torch.zeros(0, model.latent_dim)
+
+
+def _one_line(e: object) -> str:
+    return " ".join(str(e).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the CLI, turning user errors into one-line messages and exit codes."""
+    try:
+        cli.main(args=argv, prog_name="vaelab", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        return 130
+    except VaelabError as e:
+        if os.environ.get("VAELAB_DEBUG"):
+            raise
+        click.echo(f"error: {_one_line(e)}", err=True)
+        return e.exit_code
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        return 130
+    except OSError as e:
+        if os.environ.get("VAELAB_DEBUG"):
+            raise
+        where = f": {e.filename}" if getattr(e, "filename", None) else ""
+        click.echo(f"error: {_one_line(e.strerror or e)}{where}", err=True)
+        return 2
+    return 0

@@ -1,0 +1,223 @@
+"""Evaluation of a trained run: evaluate, relevance, fit-sampler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vaelab.cli.app import (
+    CONTEXT,
+    ckpt_opt,
+    cli,
+    device_opt,
+    echo_table,
+    load_run,
+    run_arg,
+    seed_opt,
+    val_codes,
+    val_images,
+)
+
+__all__ = ["evaluate", "fit_sampler", "relevance"]
+
+def _summary_rows(metrics: dict[str, float], groups: set[str]) -> list[tuple[str, str]]:
+    """The metrics of ``groups`` worth a terminal line: no per-axis or per-factor details."""
+    detail = (".relevance_", "directions.angle")
+    rows = []
+    for key, value in metrics.items():
+        group = key.split(".")[0]
+        if group not in groups or any(d in key for d in detail) or key.count(".") > 1:
+            continue
+        rows.append((key, f"{value:.4f}"))
+    return rows
+
+
+@cli.command(context_settings=CONTEXT)
+@run_arg
+@click.option("--metrics", "metric_names", help="Comma-separated metric groups (default: every one that applies): "
+              "reconstruction, latent, generative, beta_vae, factor_vae, mig, dci, sap, directions, "
+              "pca_factor_vae, pca_mig, downstream.")
+@click.option("--num-samples", type=int, help="Cap every sample count (default: the papers' counts, e.g. 10,000).")
+@seed_opt
+@ckpt_opt
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True)
+@click.option("--sampler", "sampler_name", help="Latent sampler of the generative metrics (prior, gaussian, gmm, maf, "
+              "realnvp, flow); stored as generative_<sampler>.* beside the default sampler's generative.*.")
+@click.option("--all-axes", is_flag=True, help="Give the disentanglement metrics every latent axis, also for the "
+              "ARD-VAE (default: its active axes, as ARD-VAE Table 1 does).")
+@click.option("--no-progress", is_flag=True, help="Hide progress bars.")
+def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_progress, sampler_name, all_axes) -> None:
+    """Compute the evaluation suite for a trained run and write RUN_DIR/metrics.json.
+
+    Results merge into an existing metrics.json (groups not recomputed are kept); the file
+    is replaced atomically. Example:
+
+      vaelab evaluate runs/vae --metrics mig,factor_vae,latent --num-samples 2000
+      vaelab evaluate runs/wae --metrics generative --sampler flow   # FD of flow samples
+    """
+    from vaelab.evaluate import evaluate_run, generative_group
+    from vaelab.train import resolve_device
+
+    names = None if not metric_names else [m.strip() for m in metric_names.split(",") if m.strip()]
+    result = evaluate_run(run_dir, names, num_samples=num_samples, seed=seed, checkpoint=checkpoint,
+                          device=resolve_device(device), progress=not no_progress, sampler=sampler_name,
+                          all_axes=all_axes)
+    computed = {generative_group(sampler_name) if n == "generative" else n for n in names} \
+        if names is not None else set(result["seconds"])
+    echo_table(_summary_rows(result["metrics"], computed), ("metric", "value"))
+    if "features" in result and "generative" in computed:
+        click.echo(f"generative features: {result['features'].get('name', result['features'])}")
+    click.echo(f"wrote {Path(run_dir) / 'metrics.json'}")
+
+
+RELEVANCE_VARIANCE_CODES = 10_000
+
+
+@cli.command(context_settings=CONTEXT)
+@run_arg
+@click.option("--reading", type=click.Choice(["code", "paper"]),
+              help="Jacobian weight: code (the authors' released code) or paper (Eq. 19 as printed); "
+                   "default: the ARD-VAE's own setting, else code.")
+@click.option("--fraction", type=float, help="Share of the total relevance the active axes explain "
+              "(default: the ARD-VAE's own setting, else 0.99).")
+@click.option("--num-samples", type=int, default=100, show_default=True,
+              help="Held-out items whose decoder Jacobians give the weights (Eq. 19).")
+@click.option("--all-axes", is_flag=True, help="Traverse every axis, inactive ones framed in red (supp. Fig. 4), "
+              "instead of the active axes only.")
+@click.option("--steps", type=int, default=9, show_default=True,
+              help="Values per traversed axis, in [-3 sigma, 3 sigma].")
+@seed_opt
+@ckpt_opt
+@device_opt
+@click.option("--out", type=click.Path(path_type=Path), help="Directory of the figures (default RUN_DIR/figures).")
+def relevance(run_dir, reading, fraction, num_samples, all_axes, steps, seed, checkpoint, device, out) -> None:
+    """Relevance of each latent axis and the active axes of any trained model (ARD-VAE Eq. 19-20).
+
+    The score of axis l is its decoder-Jacobian weight over --num-samples held-out codes
+    times a variance: the prior variance b/a for the ARD-VAE, otherwise the uncentred
+    second moment of (up to 10,000) held-out codes (ARD-VAE supp. Table 13). The active
+    axes are the fewest whose scores explain --fraction of the total (Section 3.4). Prints
+    the scores sorted and writes relevance.png (bars) and relevance_traversal.png (the
+    axes sorted by relevance, each in [-3 sigma, 3 sigma], sigma the square root of its
+    variance; supp. Fig. 2-4). Example:
+
+      vaelab relevance runs/ard --reading paper --fraction 0.95
+    """
+    import torch
+
+    from vaelab.metrics.latent import active_dimensions, relevance_scores
+    from vaelab.models import ARDVAE
+    from vaelab.viz import plot_relevance, save_png, scaled_traversal_grid
+
+    if num_samples < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--num-samples")
+    if fraction is not None and not 0.0 < fraction <= 1.0:
+        raise click.BadParameter("must be in (0, 1]", param_hint="--fraction")
+    if steps < 2:
+        raise click.BadParameter("must be at least 2", param_hint="--steps")
+    run, model = load_run(run_dir, checkpoint, device)
+    ard = isinstance(model, ARDVAE)
+    reading = reading or (model.config.relevance_reading if ard else "code")
+    fraction = fraction if fraction is not None else (model.config.active_fraction if ard else 0.99)
+    data, x = val_images(run, model, num_samples if ard else max(num_samples, RELEVANCE_VARIANCE_CODES), seed)
+    with torch.no_grad():
+        codes = torch.cat([model.encode(x[i : i + 500].to(model.device)) for i in range(0, len(x), 500)])
+    variance = model.relevance_variance(codes)
+    source = "the prior variance b/a" if ard else f"the second moment of {len(codes)} held-out codes"
+    scores = relevance_scores(model.decode, codes, variance=variance, reading=reading, num_jacobian=num_samples).cpu()
+    active = active_dimensions(scores, fraction).tolist()
+    order = torch.argsort(scores, descending=True, stable=True).tolist()
+    total = float(scores.sum())
+    rows, running = [], 0.0
+    for rank, axis in enumerate(order, 1):
+        running += float(scores[axis])
+        rows.append((rank, axis, f"{float(scores[axis]):.4g}", f"{running / total if total > 0 else 0.0:.4f}",
+                     "yes" if axis in active else "no"))
+    echo_table(rows, ("rank", "axis", "relevance", "cumulative", "active"))
+    click.echo(f"active axes: {len(active)} of {model.latent_dim} explain {fraction:.0%} of the relevance "
+               f"({reading} reading, {min(num_samples, len(codes))} Jacobians, variance: {source}): "
+               f"{' '.join(map(str, active)) or 'none'}")
+    folder = out if out is not None else run.figures_dir
+    paths = [plot_relevance(scores, active, folder / "relevance.png", title=run.config().model)]
+    if len(model.shape) == 3:
+        dims = order if all_axes else active
+        if dims:
+            framed = [d for d in order if d not in active] if all_axes else []
+            grid = scaled_traversal_grid(model, x[:1], dims, variance.sqrt().cpu(), 3.0, steps,
+                                         value_range=data.value_range, framed=framed)
+            paths.append(save_png(folder / "relevance_traversal.png", grid, scale=2))
+        else:
+            click.echo("no active axes to traverse")
+    for p in paths:
+        click.echo(f"wrote {p}")
+
+
+@cli.command("fit-sampler", context_settings=CONTEXT)
+@run_arg
+@click.option("--kind", required=True, type=click.Choice(["maf", "realnvp", "flow", "gaussian", "gmm"]),
+              help="Density: a normalising flow (maf, realnvp, or flow: the one VCAE Table 5 uses for this "
+                   "model), a full-covariance Gaussian or a 10-component Gaussian mixture.")
+@click.option("--epochs", type=int, help="Most training epochs of a flow (default 100; early stopping on "
+              "a held-out tenth of the codes).")
+@click.option("--max-codes", type=int, default=10_000, show_default=True,
+              help="Fit on a random subset of at most this many training items.")
+@seed_opt
+@ckpt_opt
+@device_opt
+def fit_sampler(run_dir, kind, epochs, max_codes, seed, checkpoint, device) -> None:
+    """Fit a latent density to a run's encoded training set and save it in RUN_DIR/samplers.
+
+    Prints the mean log-likelihood of held-out codes (the validation items) under the fitted
+    density and under a single full-covariance Gaussian fitted to the same training codes.
+    For models with fixed latent noise (cwae, vcae, tc_vcae) the flows are fitted to noisy
+    codes, and both densities are then compared on noisy held-out codes. Example:
+
+      vaelab fit-sampler runs/vcae --kind maf --epochs 50
+    """
+    import math
+
+    import torch
+
+    from vaelab.flows import FLOW_KINDS
+    from vaelab.samplers import (
+        GaussianSampler,
+        encode_training_codes,
+        fit_run_sampler,
+        resolve_sampler_name,
+    )
+
+    if max_codes < 2:
+        raise click.BadParameter("must be at least 2", param_hint="--max-codes")
+    run, model = load_run(run_dir, checkpoint, device)
+    name = resolve_sampler_name(kind, model)
+    options = {}
+    if epochs is not None:
+        if name not in FLOW_KINDS:
+            raise click.BadParameter(f"applies to the flow samplers ({', '.join(FLOW_KINDS)}, flow) only",
+                                     param_hint="--epochs")
+        if epochs < 1:
+            raise click.BadParameter("must be at least 1", param_hint="--epochs")
+        options["epochs"] = epochs
+    sampler = fit_run_sampler(run, name, model, checkpoint, max_codes=max_codes, seed=seed, **options)
+    train_codes = encode_training_codes(run, model, max_codes, seed)
+    detail = (f"; {sampler.val_fraction:.0%} held out for early stopping, best epoch {int(sampler.fit_epochs)}"
+              if name in FLOW_KINDS and sampler.val_fraction > 0 else "")
+    click.echo(f"fitted {name} to {len(train_codes)} training codes ({checkpoint} checkpoint{detail})")
+    click.echo(f"wrote {run.path / 'samplers' / f'{name}.pt'}")
+    held = val_codes(run, model, max_codes, seed)
+    if len(held) == 0:
+        click.echo("no validation items (data.val_fraction=0): held-out comparison skipped")
+        return
+    noise = getattr(sampler, "noise_var", None) or 0.0
+    g = torch.Generator().manual_seed(seed + 1)
+    if noise:
+        train_codes = train_codes + math.sqrt(noise) * torch.randn(train_codes.shape, generator=g)
+        held = held + math.sqrt(noise) * torch.randn(held.shape, generator=g)
+    gaussian = GaussianSampler(model.latent_dim).fit(train_codes)
+    with torch.no_grad():
+        rows = [(name, f"{float(sampler.log_prob(held).mean()):.4f}"),
+                ("gaussian (single)", f"{float(gaussian.log_prob(held).mean()):.4f}")]
+    noise_note = f", noise N(0, {noise:g} I) added" if noise else ""
+    click.echo(f"held-out log-likelihood per code in nats ({len(held)} validation codes{noise_note}):")
+    echo_table(rows, ("density", "log-lik"))

@@ -102,12 +102,13 @@ class EvalContext:
 
 def _reconstruction(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
     pick = ctx.heldout_index[torch.randperm(len(ctx.heldout_index), generator=g)][: ctx.n(10_000)]
-    total, count = 0.0, 0
+    per_image, count = [], 0
     with torch.no_grad():
         for i in range(0, len(pick), 500):
             x = ctx.heldout.images(pick[i : i + 500]).to(ctx.device)
-            total += float((ctx.model.reconstruct(x) - x).square().sum())
+            per_image += (ctx.model.reconstruct(x) - x).square().flatten(1).sum(1).tolist()
             count += x.numel()
+    total = math.fsum(per_image)  # exact over items: the same number at any thread count
     return {"reconstruction.mse": total / count, "reconstruction.mse_per_image": total / len(pick)}
 
 

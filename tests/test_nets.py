@@ -6,10 +6,14 @@ from vaelab.nets import ARCHITECTURES, build_networks
 
 SHAPES = {
     "dsprites": [(1, 64, 64), (3, 64, 64)],
+    "dsprites_fc": [(1, 64, 64), (3, 64, 64)],
     "thesis": [(1, 64, 64)],
     "mnist": [(1, 32, 32)],
     "celeba": [(3, 64, 64)],
     "cifar10": [(3, 32, 32)],
+    "vcae_mnist": [(1, 28, 28)],
+    "vcae_celeba": [(3, 64, 64)],
+    "vcae_shapes3d": [(3, 64, 64)],
     "mlp": [(100,), (1, 8, 8)],
 }
 
@@ -39,6 +43,30 @@ def test_dsprites_network_matches_avae_table_ix_layer_by_layer():
     expected_dec = fc(6, 4 * 4 * 64) + conv(64, 64) + conv(64, 32) + conv(32, 32) + conv(32, 1)
     assert count(enc) == expected_enc
     assert count(dec) == expected_dec
+
+
+def test_thesis_network_has_the_502005_parameters_of_table_5_2():
+    enc, dec = build_networks("thesis", (1, 64, 64), latent_dim=10, head=2)
+    assert count(enc) + count(dec) == 502_005
+
+
+def test_fc_layout_adds_the_fc256_layers_of_the_cited_networks():
+    enc, dec = build_networks("dsprites_fc", (3, 64, 64), latent_dim=6, head=1)
+    conv = lambda cin, cout: cin * cout * 16 + cout
+    fc = lambda a, b: a * b + b
+    assert count(enc) == conv(3, 32) + conv(32, 32) + conv(32, 64) + conv(64, 64) + fc(1024, 256) + fc(256, 6)
+    assert count(dec) == fc(6, 256) + fc(256, 1024) + conv(64, 64) + conv(64, 32) + conv(32, 32) + conv(32, 3)
+    assert ARCHITECTURES["vcae_shapes3d"] is ARCHITECTURES["dsprites_fc"]
+
+
+def test_vcae_table_4_networks():
+    enc, dec = build_networks("vcae_mnist", (1, 28, 28), latent_dim=16, head=1)
+    assert enc[-1].in_features == 2 * 2 * 1024 and dec[0].out_features == 7 * 7 * 1024
+    assert [m.out_channels for m in enc if isinstance(m, torch.nn.Conv2d)] == [128, 256, 512, 1024]
+    enc, dec = build_networks("vcae_celeba", (3, 64, 64), latent_dim=64, head=1)
+    convs = [m for m in [*enc, *dec] if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    assert {m.kernel_size for m in convs} == {(5, 5)} and len(convs) == 8
+    assert enc[-1].in_features == 4 * 4 * 1024 and dec[0].out_features == 8 * 8 * 1024
 
 
 def test_mnist_network_feature_map_is_2x2x512():

@@ -214,3 +214,40 @@ def test_interrupted_at_the_first_step_of_an_epoch_resumes_exactly(tmp_path, mon
     assert final_state(tmp_path / "b")["state"]["batch"] == 0
     train(c, tmp_path / "b", resume=True, progress=False)
     assert_same_checkpoints(tmp_path / "a", tmp_path / "b")
+
+
+def _lrs(path):
+    rows = (path / "log.csv").read_text().strip().splitlines()
+    col = rows[0].split(",").index("lr")
+    return [float(r.split(",")[col]) for r in rows[1:]]
+
+
+def test_milestone_schedule_multiplies_the_rate_after_each_milestone_and_resumes_exactly(tmp_path):
+    over = ["train.schedule=milestones", "train.lr_milestones=[1, 2]", "train.lr_factors=[0.5, 0.2]", "train.lr=0.001"]
+    c = cfg(epochs=3, overrides=over)
+    train(c, tmp_path / "a", progress=False)
+    assert _lrs(tmp_path / "a") == pytest.approx([5e-4, 1e-4, 1e-4])
+    with pytest.raises(Interrupted):
+        train(c, tmp_path / "b", progress=False, stop_at_step=17)
+    train(c, tmp_path / "b", resume=True, progress=False)
+    assert_same_checkpoints(tmp_path / "a", tmp_path / "b")
+
+
+def test_no_schedule_keeps_a_constant_rate_and_saves_no_scheduler(tmp_path):
+    train(cfg(epochs=3, overrides=["train.schedule=none"]), tmp_path / "n", progress=False)
+    assert _lrs(tmp_path / "n") == [5e-4] * 3
+    state = final_state(tmp_path / "n")
+    assert state["schedulers"] == {}
+
+
+@pytest.mark.parametrize("over,match", [
+    (["train.schedule=cosine"], "unknown schedule 'cosine'"),
+    (["train.schedule=milestones"], "needs lr_milestones"),
+    (["train.lr_milestones=[3]", "train.lr_factors=[]"], "one factor per milestone"),
+    (["train.lr_milestones=[5, 2]", "train.lr_factors=[0.5, 0.5]"], "increasing positive epochs"),
+])
+def test_bad_schedules_are_config_errors(over, match):
+    from vaelab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=match):
+        cfg(epochs=1, overrides=over)

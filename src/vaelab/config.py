@@ -53,6 +53,7 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 DEVICES = ("auto", "cpu", "cuda")
+SCHEDULES = ("plateau", "none", "milestones")
 
 
 @dataclass
@@ -103,8 +104,14 @@ class TrainConfig:
         steps: Budget in optimisation steps (overrides epochs).
         batch_size: Minibatch size.
         lr: Adam learning rate.
+        schedule: Learning-rate schedule: ``"plateau"`` (ReduceLROnPlateau on the validation
+            loss; AVAE appendix, ARD-VAE supp. Section 2), ``"none"`` (a constant rate; thesis
+            Table 5.1) or ``"milestones"`` (the rate is multiplied by ``lr_factors[i]`` once
+            ``lr_milestones[i]`` epochs are done; VCAE B.3.1 / B.4.1).
         plateau_factor: ReduceLROnPlateau factor on the validation loss.
         plateau_patience: ReduceLROnPlateau patience in epochs.
+        lr_milestones: Epochs after which the ``"milestones"`` schedule changes the rate.
+        lr_factors: The factor applied at each milestone.
         seed: Seed of initialisation, data order and sampling.
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
         eval_batch_size: Batch size of validation passes.
@@ -117,8 +124,11 @@ class TrainConfig:
     steps: int | None = None
     batch_size: int = 100
     lr: float = 5e-4
+    schedule: str = "plateau"
     plateau_factor: float = 0.5
     plateau_patience: int = 5
+    lr_milestones: list[int] = field(default_factory=list)
+    lr_factors: list[float] = field(default_factory=list)
     seed: int = 0
     device: str = "auto"
     eval_batch_size: int = 500
@@ -138,6 +148,18 @@ class TrainConfig:
         check_range("lr", self.lr, 0.0, strict=True)
         check_range("plateau_factor", self.plateau_factor, 0.0, 1.0, strict=True)
         check_range("plateau_patience", self.plateau_patience, 0)
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
+        if len(self.lr_milestones) != len(self.lr_factors):
+            raise ConfigError(f"lr_milestones and lr_factors need one factor per milestone, got "
+                              f"{len(self.lr_milestones)} milestones and {len(self.lr_factors)} factors")
+        if self.schedule == "milestones" and not self.lr_milestones:
+            raise ConfigError("schedule=milestones needs lr_milestones and lr_factors, e.g. "
+                              "train.lr_milestones=[30,50] train.lr_factors=[0.5,0.2]")
+        if list(self.lr_milestones) != sorted(set(self.lr_milestones)) or any(m < 1 for m in self.lr_milestones):
+            raise ConfigError(f"lr_milestones must be increasing positive epochs, got {list(self.lr_milestones)}")
+        for f in self.lr_factors:
+            check_range("lr_factors", f, 0.0, strict=True)
         check_range("log_every", self.log_every, 1)
         if self.checkpoint_every is not None:
             check_range("checkpoint_every", self.checkpoint_every, 1)

@@ -8,9 +8,10 @@ the decoder maps ``(B, latent_dim)`` to ``(B, *shape)`` *before* the output acti
 which belongs to the likelihood (logits for Bernoulli, sigmoid / tanh means for Gaussian;
 the tables' SIGMOID / TANH / NONE rows).
 
-All convolutions are 4x4; stride-2 layers use padding 1 so each halves (or doubles) the
-spatial size. The last decoder layer of the CelebA and CIFAR10 networks has stride 1
-(AVAE appendix); it is a 4x4 convolution padded by (1, 2) pixels so the size is kept.
+Convolutions are 4x4 (5x5 in VCAE's CelebA network); stride-2 layers are padded so each
+halves the size, rounding up like TensorFlow's "same" padding (28 -> 14 -> 7 -> 4 -> 2), or
+doubles it. The last decoder layer of the CelebA and CIFAR10 networks (and of VCAE's MNIST
+and CelebA networks) has stride 1; it is a convolution padded to keep the size.
 
 Example:
     >>> enc, dec = build_networks("dsprites", (1, 64, 64), latent_dim=6, head=2)
@@ -45,13 +46,31 @@ class Reshape(nn.Module):
         return f"shape={self.shape}"
 
 
-def _conv_block(cin: int, cout: int, bn: bool, transpose: bool = False) -> list[nn.Module]:
-    layer = (nn.ConvTranspose2d if transpose else nn.Conv2d)(cin, cout, 4, stride=2, padding=1, bias=not bn)
-    return [layer, nn.BatchNorm2d(cout), nn.ReLU()] if bn else [layer, nn.ReLU()]
+def _same_padding(size: int, kernel: int) -> tuple[int, int]:
+    """Left / right padding of a stride-2 convolution whose output is ``ceil(size / 2)`` (TensorFlow "same")."""
+    total = max((math.ceil(size / 2) - 1) * 2 + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
+def _conv_block(cin: int, cout: int, bn: bool, transpose: bool = False, kernel: int = 4,
+                size: int = 2) -> list[nn.Module]:
+    """A stride-2 convolution that halves ``size`` (rounding up), or a transposed one that doubles it."""
+    if transpose:
+        pad = (kernel - 1) // 2
+        layer = nn.ConvTranspose2d(cin, cout, kernel, stride=2, padding=pad, output_padding=2 * pad + 2 - kernel,
+                                   bias=not bn)
+        layers: list[nn.Module] = [layer]
+    else:
+        left, right = _same_padding(size, kernel)
+        if left == right:
+            layers = [nn.Conv2d(cin, cout, kernel, stride=2, padding=left, bias=not bn)]
+        else:
+            layers = [nn.ZeroPad2d((left, right, left, right)), nn.Conv2d(cin, cout, kernel, stride=2, bias=not bn)]
+    return layers + [nn.BatchNorm2d(cout), nn.ReLU()] if bn else layers + [nn.ReLU()]
 
 
 class ConvEncoder(nn.Sequential):
-    """Stride-2 4x4 convolutions, flatten, optional hidden FC layers, FC head.
+    """Stride-2 convolutions, flatten, optional hidden FC layers, FC head.
 
     Args:
         shape: Input ``(C, H, W)``.
@@ -59,6 +78,7 @@ class ConvEncoder(nn.Sequential):
         out_features: Head width (``k * latent_dim``).
         bn: Batch normalisation after each convolution.
         hidden: Widths of ReLU fully connected layers between flatten and head.
+        kernel: Kernel size; each convolution is padded so the output is ``ceil(H / 2)``.
     """
 
     def __init__(
@@ -68,12 +88,13 @@ class ConvEncoder(nn.Sequential):
         out_features: int,
         bn: bool = False,
         hidden: Sequence[int] = (),
+        kernel: int = 4,
     ):
         c, h, w = shape
         layers: list[nn.Module] = []
         for cout in channels:
-            layers += _conv_block(c, cout, bn)
-            c, h, w = cout, h // 2, w // 2
+            layers += _conv_block(c, cout, bn, kernel=kernel, size=h)
+            c, h, w = cout, math.ceil(h / 2), math.ceil(w / 2)
         layers.append(nn.Flatten())
         width = c * h * w
         for n in hidden:
@@ -93,8 +114,9 @@ class ConvDecoder(nn.Sequential):
         out_channels: Channels of the observation.
         bn: Batch normalisation after each intermediate transposed convolution.
         hidden: Widths of ReLU FC layers before the layer producing the first map.
-        last_stride: 2 for a final upsampling layer, 1 for a same-size 4x4 convolution.
+        last_stride: 2 for a final upsampling layer, 1 for a same-size convolution.
         start_activation: ReLU after the FC layer producing the first map.
+        kernel: Kernel size of every (transposed) convolution.
     """
 
     def __init__(
@@ -107,6 +129,7 @@ class ConvDecoder(nn.Sequential):
         hidden: Sequence[int] = (),
         last_stride: int = 2,
         start_activation: bool = False,
+        kernel: int = 4,
     ):
         layers: list[nn.Module] = []
         width = latent_dim
@@ -118,12 +141,14 @@ class ConvDecoder(nn.Sequential):
             layers.append(nn.ReLU())
         c = start[0]
         for cout in channels:
-            layers += _conv_block(c, cout, bn, transpose=True)
+            layers += _conv_block(c, cout, bn, transpose=True, kernel=kernel)
             c = cout
         if last_stride == 2:
-            layers.append(nn.ConvTranspose2d(c, out_channels, 4, stride=2, padding=1))
+            layers += _conv_block(c, out_channels, False, transpose=True, kernel=kernel)[:1]
         else:
-            layers += [nn.ZeroPad2d((1, 2, 1, 2)), nn.Conv2d(c, out_channels, 4)]
+            left = (kernel - 1) // 2
+            layers += [nn.ZeroPad2d((left, kernel - 1 - left, left, kernel - 1 - left)),
+                       nn.Conv2d(c, out_channels, kernel)]
         super().__init__(*layers)
 
 
@@ -136,22 +161,42 @@ def _require(shape: Shape, name: str, sizes: Sequence[int]) -> tuple[int, int, i
 
 
 def dsprites_net(shape: Shape, latent_dim: int, head: int) -> tuple[nn.Module, nn.Module]:
-    """AVAE Table IX (also ARD-VAE supp. Table 5): dSprites / 3D Shapes, 64x64xC."""
+    """AVAE Table IX (also ARD-VAE supp. Table 5) as printed: dSprites / 3D Shapes, 64x64xC.
+
+    Four convolutions, flatten (4x4x64) and the head; the decoder mirrors it from one FC layer.
+    :func:`dsprites_fc_net` is the layout with FC 256 layers of the references these tables cite.
+    """
     c, s, _ = _require(shape, "dsprites", (64,))
     enc = ConvEncoder(shape, (32, 32, 64, 64), head * latent_dim)
     dec = ConvDecoder(latent_dim, (64, 4, 4), (64, 32, 32), c)
     return enc, dec
 
 
-def thesis_net(shape: Shape, latent_dim: int, head: int) -> tuple[nn.Module, nn.Module]:
-    """Thesis Table 5.2: four 32-channel convolutions with FC 256 in both directions.
+def dsprites_fc_net(shape: Shape, latent_dim: int, head: int) -> tuple[nn.Module, nn.Module]:
+    """dSprites / 3D Shapes, 64x64xC, with FC 256 layers (Kim & Mnih 2018; VCAE Table 4, 3D Shapes).
 
-    Read as: encoder conv x4 -> flatten (512) -> FC 256 -> FC k*L; decoder FC 256 -> FC 512
-    -> reshape (32, 4, 4) -> three 32-channel transposed convolutions -> output layer.
+    Encoder: the convolutions of AVAE Table IX -> flatten -> FC 256 -> head; decoder: FC 256 ->
+    FC 4x4x64 (ReLU) -> the transposed convolutions of Table IX. AVAE Table IX and ARD-VAE supp.
+    Table 5 print no FC 256 layers, but the networks of the references they cite ([17], [47])
+    and of VCAE Table 4 have them.
+    """
+    c, _, _ = _require(shape, "dsprites_fc", (64,))
+    enc = ConvEncoder(shape, (32, 32, 64, 64), head * latent_dim, hidden=(256,))
+    dec = ConvDecoder(latent_dim, (64, 4, 4), (64, 32, 32), c, hidden=(256,), start_activation=True)
+    return enc, dec
+
+
+def thesis_net(shape: Shape, latent_dim: int, head: int) -> tuple[nn.Module, nn.Module]:
+    """Thesis Table 5.2: four 32-channel convolutions and three FC layers each way (502,005 parameters at L = 10).
+
+    Encoder conv x4 -> flatten (512) -> FC 256 -> FC 256 -> FC k*L; decoder FC 256 -> FC 256 ->
+    FC 512 -> reshape (32, 4, 4) -> three 32-channel transposed convolutions -> output layer.
+    The table's text ("four convolutional layers and three linear fully connected layers") and
+    its parameter count (502,005 for L = 10, k = 2) fix this reading of the garbled table.
     """
     c, _, _ = _require(shape, "thesis", (64,))
-    enc = ConvEncoder(shape, (32, 32, 32, 32), head * latent_dim, hidden=(256,))
-    dec = ConvDecoder(latent_dim, (32, 4, 4), (32, 32, 32), c, hidden=(256,), start_activation=True)
+    enc = ConvEncoder(shape, (32, 32, 32, 32), head * latent_dim, hidden=(256, 256))
+    dec = ConvDecoder(latent_dim, (32, 4, 4), (32, 32, 32), c, hidden=(256, 256), start_activation=True)
     return enc, dec
 
 
@@ -179,6 +224,30 @@ def cifar10_net(shape: Shape, latent_dim: int, head: int) -> tuple[nn.Module, nn
     return enc, dec
 
 
+def vcae_mnist_net(shape: Shape, latent_dim: int, head: int) -> tuple[nn.Module, nn.Module]:
+    """VCAE Table 4, MNIST (28x28x1, after Tolstikhin et al. 2018).
+
+    Encoder: Conv 128, 256, 512, 1024 (4x4, stride 2, "same" padding: 14, 7, 4, 2), BN, ReLU ->
+    flatten -> FC k*L. Decoder: FC 7x7x1024 -> TConv 512, 256 (BN, ReLU) -> a 4x4 stride-1 layer.
+    """
+    c, _, _ = _require(shape, "vcae_mnist", (28,))
+    enc = ConvEncoder(shape, (128, 256, 512, 1024), head * latent_dim, bn=True)
+    dec = ConvDecoder(latent_dim, (1024, 7, 7), (512, 256), c, bn=True, last_stride=1)
+    return enc, dec
+
+
+def vcae_celeba_net(shape: Shape, latent_dim: int, head: int) -> tuple[nn.Module, nn.Module]:
+    """VCAE Table 4, CelebA (64x64x3, 5x5 kernels, after Tolstikhin et al. 2018).
+
+    Encoder: Conv 128, 256, 512, 1024 (5x5, stride 2), BN, ReLU -> flatten (4x4x1024) -> FC k*L.
+    Decoder: FC 8x8x1024 -> TConv 512, 256, 128 (5x5, stride 2, BN, ReLU) -> a 5x5 stride-1 layer.
+    """
+    c, _, _ = _require(shape, "vcae_celeba", (64,))
+    enc = ConvEncoder(shape, (128, 256, 512, 1024), head * latent_dim, bn=True, kernel=5)
+    dec = ConvDecoder(latent_dim, (1024, 8, 8), (512, 256, 128), c, bn=True, last_stride=1, kernel=5)
+    return enc, dec
+
+
 def mlp(sizes: Sequence[int]) -> nn.Sequential:
     """ReLU multilayer perceptron through ``sizes`` (no activation after the last layer)."""
     layers: list[nn.Module] = []
@@ -199,12 +268,17 @@ def mlp_net(shape: Shape, latent_dim: int, head: int, hidden: Sequence[int] = (2
 
 ARCHITECTURES: dict[str, Callable[[Shape, int, int], tuple[nn.Module, nn.Module]]] = {
     "dsprites": dsprites_net,
+    "dsprites_fc": dsprites_fc_net,
     "thesis": thesis_net,
     "mnist": mnist_net,
     "celeba": celeba_net,
     "cifar10": cifar10_net,
+    "vcae_mnist": vcae_mnist_net,
+    "vcae_celeba": vcae_celeba_net,
+    "vcae_shapes3d": dsprites_fc_net,
     "mlp": mlp_net,
 }
+"""Architectures by name; ``vcae_shapes3d`` (VCAE Table 4) is the same network as ``dsprites_fc``."""
 
 
 def build_networks(name: str, shape: Shape, latent_dim: int, head: int = 1) -> tuple[nn.Module, nn.Module]:

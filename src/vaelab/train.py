@@ -1,6 +1,7 @@
 """The training loop: one short function over ``model.loss(batch) -> dict``.
 
-Adam with ReduceLROnPlateau on the validation loss (AVAE appendix), a budget in epochs
+Adam with ReduceLROnPlateau on the validation loss (AVAE appendix; or a constant rate, or
+fixed milestones: ``train.schedule``), a budget in epochs
 or steps, per-epoch and per-step model hooks, any number of optimisers (one per
 :class:`~vaelab.models.base.Objective`), CSV and TensorBoard logs, and checkpoints
 from which a resumed run continues with exactly the parameters of an uninterrupted one
@@ -31,7 +32,8 @@ from vaelab.io import save_torch, write_text
 from vaelab.models import Model, build_model
 from vaelab.runs import Run
 
-__all__ = ["TrainState", "TrainContext", "Interrupted", "train", "resolve_device", "evaluate_losses"]
+__all__ = ["TrainState", "TrainContext", "Interrupted", "train", "resolve_device", "evaluate_losses", "make_scheduler",
+           "MilestoneFactor"]
 
 
 class Interrupted(VaelabError):
@@ -237,15 +239,32 @@ def _setup(config: RunConfig, run: Run, resume: bool, progress: bool):
     objectives = model.objectives()
     optimizers = {k: torch.optim.Adam(o.params, lr=o.lr or tc.lr, betas=o.betas, weight_decay=o.weight_decay)
                   for k, o in objectives.items()}
-    schedulers = {k: torch.optim.lr_scheduler.ReduceLROnPlateau(optimizers[k], factor=tc.plateau_factor,
-                                                                patience=tc.plateau_patience)
-                  for k, o in objectives.items() if o.plateau}
+    schedulers = {k: make_scheduler(tc, optimizers[k]) for k, o in objectives.items()
+                  if o.plateau and tc.schedule != "none"}
     ctx = TrainContext(model, data, train_index, val_index, train_index, tc, device,
                        torch.Generator().manual_seed(tc.seed + 1), TrainState(), source)
     model.on_train_start(ctx)
     if resume and run.checkpoint_path("latest").is_file():
         _restore(run.load_checkpoint("latest", map_location=device), ctx, optimizers, schedulers)
     return ctx, objectives, optimizers, schedulers
+
+
+class MilestoneFactor:
+    """Learning-rate multiplier after ``epoch`` complete epochs: the product of the factors of the milestones passed."""
+
+    def __init__(self, milestones: list[int], factors: list[float]):
+        self.milestones, self.factors = list(milestones), list(factors)
+
+    def __call__(self, epoch: int) -> float:
+        return math.prod(f for m, f in zip(self.milestones, self.factors) if epoch >= m)
+
+
+def make_scheduler(tc: TrainConfig, optimizer: torch.optim.Optimizer) -> Any:
+    """The epoch-level scheduler of ``tc.schedule`` (``"plateau"`` or ``"milestones"``) for ``optimizer``."""
+    if tc.schedule == "milestones":
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, MilestoneFactor(tc.lr_milestones, tc.lr_factors))
+    return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=tc.plateau_factor,
+                                                      patience=tc.plateau_patience)
 
 
 def _discard(run: Run, keep_dir: bool) -> None:
@@ -305,7 +324,7 @@ def train(
         extra = model.on_epoch_end(ctx) if complete else {}
         if complete:
             for s in schedulers.values():
-                s.step(monitor)
+                s.step(monitor) if isinstance(s, torch.optim.lr_scheduler.ReduceLROnPlateau) else s.step()
         lr = optimizers[next(iter(optimizers))].param_groups[0]["lr"]
         state.seconds = time.perf_counter() - started
         logs.row({"epoch": state.epoch, "step": state.step, **train_means, **val, **extra, "lr": lr,

@@ -65,6 +65,14 @@ def test_mnist_pads_to_32(tmp_path, gz):
     assert torch.allclose(x[0, 0, 2:30, 2:30], torch.from_numpy(images[0]).float() / 255)
 
 
+def test_mnist_size_28_keeps_the_digits_unpadded(tmp_path):
+    images, _ = write_mnist(tmp_path)
+    ds = load_mnist(tmp_path, size=28)
+    assert ds.shape == (1, 28, 28) and torch.equal(ds.data[:, 0], torch.from_numpy(images))
+    with pytest.raises(DataError, match="size must be 28 .* or 32"):
+        load_mnist(tmp_path, size=30)
+
+
 def test_mnist_test_split_reduced_and_env_root(tmp_path, monkeypatch):
     write_mnist(tmp_path / "mnist", n=20)
     write_mnist(tmp_path / "mnist", split="test", n=7, gz=True)

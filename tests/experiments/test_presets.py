@@ -31,13 +31,18 @@ def test_every_preset_expands_into_valid_runs(name):
             assert set(values) <= keys
 
 
-def test_budget_turns_epochs_into_steps_and_caps_samples():
+def test_budget_turns_each_cells_epochs_into_steps_and_caps_samples():
     preset = get_preset("ard-table1")
     assert preset.sweep(1.0) is preset.base
     spec = preset.sweep(0.01)
-    epochs = max(DATASET_DEFAULTS[d]["epochs"] * NOMINAL_SIZES[d] for d in ("dsprites", "shapes3d"))
-    assert spec.overrides["steps"] == math.ceil(0.01 * epochs / 100) and "epochs" not in spec.overrides
+    for run in expand(spec):
+        epochs = DATASET_DEFAULTS[run.dataset]["epochs"] * NOMINAL_SIZES[run.dataset]
+        assert run.settings["steps"] == math.ceil(0.01 * epochs / 100) and "epochs" not in run.settings
     assert spec.num_samples == max(MIN_SAMPLES, 100) == 500
+    mnist = {r.model: r.settings["steps"] for r in expand(get_preset("ard-table2").sweep(0.01)) if r.dataset == "mnist"}
+    assert mnist["vae"] == mnist["beta_tcvae"] == 2 * mnist["ard_vae"] == math.ceil(0.01 * 100 * 60_000 / 100)
+    thesis = get_preset("thesis-table5.3").sweep(0.01)
+    assert thesis.overrides["steps"] == math.ceil(0.01 * 30 * 737_280 / 64) and not thesis.cell_overrides
     assert get_preset("ard-table1").sweep(0.5).num_samples == 5000
     quick = get_preset("quickstart")
     assert quick.sweep(0.5).overrides["steps"] == math.ceil(quick.base.overrides["steps"] / 2)

@@ -11,6 +11,7 @@ import subprocess
 import numpy as np
 import pytest
 import yaml
+from pathlib import Path
 from PIL import Image
 
 from conftest import tiny_overrides
@@ -269,3 +270,23 @@ def test_chromium_renders_the_page(report, tmp_path):
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert pixels.shape == (2400, 1280)
     assert pixels.std() > 20 and (pixels < 128).mean() > 0.05
+
+
+def test_a_column_with_a_fallback_scores_each_run_on_its_own_key():
+    from vaelab.experiments.presets import get_preset
+    from vaelab.experiments.report import Row, RunResult
+
+    def result(model, seed, **metrics):
+        return RunResult(Path(f"{model}{seed}"), "mnist", model, seed, {}, metrics)
+
+    kl = {"latent.kl_gaussian": 0.6}
+    rows = [Row("mnist", "avae", "avae", [result("avae", 0, **kl, **{"latent.kl_gaussian_model_prior": 0.2}),
+                                          result("avae", 1, **kl, **{"latent.kl_gaussian_model_prior": 0.4})]),
+            Row("mnist", "aae", "aae", [result("aae", 0, **{"latent.kl_gaussian": 0.5})])]
+    table = build_tables(rows, get_preset("avae-table5"))[0]
+    own_avae, own_aae = table.ours[0].cells, table.ours[1].cells
+    assert own_avae[0].mean == pytest.approx(0.3) and own_avae[1].mean == pytest.approx(0.6)
+    assert own_aae[0].mean == pytest.approx(0.5) and own_aae[1].mean == pytest.approx(0.5)
+    assert own_avae[0].mark == "best" and own_aae[1].mark == "best"
+    published = {line.label: line.cells[0].mean for line in table.published}
+    assert published["avae (published)"] == 0.31

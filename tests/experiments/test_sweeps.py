@@ -67,6 +67,9 @@ BAD = [
     (HEAD + "num_samples: 5\n", 4, "num_samples must be an integer of at least 10"),
     (HEAD + "method_overrides: {avae: {kde_samples: 10}}\n", 4, "'avae', which is not in methods"),
     (HEAD + "seeds: [1]\n", 4, "duplicate key 'seeds'"),
+    (HEAD + "dataset_overrides: {mnist: {epochs: 3}}\n", 4, "'mnist', which is not in datasets"),
+    (HEAD + "cell_overrides:\n  vae:\n    digits: {beta: -1}\n", 6, "beta"),
+    (HEAD + "cell_overrides: {vae: {mnist: {beta: 2}}}\n", 4, "cell_overrides.vae names 'mnist'"),
     ("methods: [vae\ndatasets: [digits]\n", 2, "not valid YAML"),
     ("methods: [vae]\ndatasets: [digits]\n", 1, "missing key 'seeds'"),
 ]
@@ -91,6 +94,18 @@ def test_the_cli_rejects_a_bad_file_in_one_line_and_runs_nothing(tmp_path, capsy
     assert not out.exists()
     assert main(["sweep", str(tmp_path / "absent.yaml"), "--out", str(out)]) == 2
     assert not out.exists()
+
+
+def test_dataset_and_cell_overrides_apply_in_order_and_round_trip(tmp_path):
+    spec = SweepSpec(("vae", "beta_vae"), ("digits", "mog"), (0,), {**TINY, "steps": 3, "beta": 2.0},
+                     method_overrides={"beta_vae": {"beta": 9}},
+                     dataset_overrides={"digits": {"beta": 5.0, "epochs": 1}},
+                     cell_overrides={"beta_vae": {"digits": {"beta": 7, "steps": 4}}})
+    got = {r.name: (run_config(r).model_config.beta, run_config(r).train.steps, run_config(r).train.epochs)
+           for r in expand(spec)}
+    assert got == {"vae-digits-seed0": (5.0, None, 1), "vae-mog-seed0": (2.0, 3, None),
+                   "beta_vae-digits-seed0": (7.0, 4, None), "beta_vae-mog-seed0": (9.0, 3, None)}
+    assert parse_sweep(yaml.safe_load(dump_sweep(spec))) == spec
 
 
 def test_expansion_names_counts_and_configs():

@@ -37,7 +37,7 @@ def test_every_baseline_is_registered():
     ("dip_vae_i", {"lambda_od": 10.0, "lambda_d": 100.0}),
     ("dip_vae_ii", {"lambda_od": 10.0, "lambda_d": 10.0}),
     ("wae_mmd", {"recon_scale": 0.05, "beta": 10.0, "kernel": "imq"}),
-    ("cwae", {"recon_scale": 0.05, "beta": 10.0, "noise_var": 0.05}),
+    ("cwae", {"recon_scale": 1.0, "beta": 50.0, "noise_var": 0.05}),
     ("aae", {"recon_scale": 0.05, "beta": 1.0, "disc_hidden": None, "disc_lr": 1e-4}),
     ("rae", {"recon_scale": 1.0, "beta": 1e-4, "dec_l2": 1e-6}),
 ])

@@ -150,10 +150,12 @@ def load_mnist(
     *,
     reduced: int | None = None,
     max_items: int | None = None,
+    size: int = 32,
 ) -> Dataset:
     """Loads MNIST from its IDX files, padded to 32x32 as in the AVAE paper's network.
 
-    Each 28x28 digit is placed at ``[2:30, 2:30]`` of a zero 32x32 image.
+    Each 28x28 digit is placed at ``[2:30, 2:30]`` of a zero 32x32 image; ``size=28`` keeps
+    the digits as they are (the input of VCAE Table 4's MNIST network).
 
     Args:
         root: Folder with ``train-images-idx3-ubyte`` etc., raw or ``.gz`` (also searched in
@@ -163,11 +165,14 @@ def load_mnist(
         reduced: Keep only the first ``reduced`` training images (ReducedMNIST of the VCAE
             paper uses 600); the test split is unaffected.
         max_items: Keep only the first ``max_items`` images of either split.
+        size: 32 (padded, default) or 28 (unpadded).
 
     Returns:
-        A ``TensorDataset`` named ``"mnist"`` of ``(N, 1, 32, 32)`` uint8 images with labels.
+        A ``TensorDataset`` named ``"mnist"`` of ``(N, 1, size, size)`` uint8 images with labels.
     """
     _check_split(split, "mnist")
+    if size not in (28, 32):
+        raise DataError(f"mnist: size must be 28 (the digits as stored) or 32 (padded), got {size!r}")
     root = _resolve_root(root, "mnist")
     image_stem, label_stem = _MNIST_FILES[split]
     image_path = _find_mnist(root, image_stem, download)
@@ -186,8 +191,9 @@ def load_mnist(
     n = _count(len(images), max_items, "max_items", "mnist")
     if split == "train":
         n = _count(n, reduced, "reduced", "mnist")
-    data = np.zeros((n, 1, 32, 32), np.uint8)
-    data[:, 0, 2:30, 2:30] = images[:n]
+    pad = (size - 28) // 2
+    data = np.zeros((n, 1, size, size), np.uint8)
+    data[:, 0, pad:pad + 28, pad:pad + 28] = images[:n]
     labels = torch.from_numpy(labels[:n].astype(np.int64))
     return TensorDataset(torch.from_numpy(data), "mnist", (0.0, 1.0), labels)
 

@@ -115,8 +115,10 @@ class Row:
     method: str
     runs: list[RunResult]
 
-    def values(self, key: str) -> list[float]:
-        return [r.metrics[key] for r in self.runs if key in r.metrics]
+    def values(self, key: str, fallback: str | None = None) -> list[float]:
+        """The runs' values of ``key`` (of ``fallback`` for a run without ``key``)."""
+        return [r.metrics[key] if key in r.metrics else r.metrics[fallback] for r in self.runs
+                if key in r.metrics or (fallback is not None and fallback in r.metrics)]
 
 
 def find_runs(paths: Sequence[str | Path]) -> list[Path]:
@@ -338,7 +340,7 @@ def build_tables(rows: Sequence[Row], preset: "Preset | None" = None) -> list[Ta
         for column in columns:
             cells = []
             for row in mine:
-                values = row.values(column.key)
+                values = row.values(column.key, column.fallback)
                 mean, std = mean_std(values) if values else (None, None)
                 cells.append(Cell(mean, std, len(values), len(row.runs)))
             marks = _marks(cells, column, [_target(row, column) for row in mine])

@@ -8,6 +8,8 @@ A sweep file::
     overrides: {steps: 2000, subset: 50000}
     grid: {beta: [1, 4]}
     method_overrides: {avae: {kde_samples: 2000}}
+    dataset_overrides: {mnist: {epochs: 50}}
+    cell_overrides: {vae: {mnist: {epochs: 100}}}
     metrics: [mig, factor_vae]
     num_samples: 2000
 
@@ -58,7 +60,8 @@ __all__ = [
     "EXECUTORS",
 ]
 
-KEYS = ("methods", "datasets", "seeds", "overrides", "grid", "method_overrides", "metrics", "num_samples", "name")
+KEYS = ("methods", "datasets", "seeds", "overrides", "grid", "method_overrides", "metrics", "num_samples", "name",
+        "dataset_overrides", "cell_overrides")
 FLAG_KEYS = {"steps": "train.steps", "epochs": "train.epochs", "subset": "data.subset",
              "batch_size": "train.batch_size", "device": "train.device", "data_root": "data.root"}
 RESERVED = {"seed": "seeds", "train.seed": "seeds", "model": "methods", "model.name": "methods",
@@ -86,6 +89,9 @@ class SweepSpec:
         name: Optional title (presets set it).
         source: Where the spec was read from (error messages only).
         lines: Line of each key path in ``source`` (error messages only).
+        dataset_overrides: ``dataset -> {KEY: value}`` applied after ``overrides`` on that dataset.
+        cell_overrides: ``method -> dataset -> {KEY: value}`` applied after ``method_overrides``
+            for that method on that dataset (e.g. more epochs for one method on one dataset).
     """
 
     methods: tuple[str, ...]
@@ -99,6 +105,22 @@ class SweepSpec:
     name: str | None = None
     source: str | None = field(default=None, compare=False, repr=False)
     lines: Lines = field(default_factory=dict, compare=False, repr=False)
+    dataset_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cell_overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def settings(self, method: str, dataset: str) -> dict[str, Any]:
+        """The settings of ``method`` on ``dataset`` before the grid: every override level merged, later wins.
+
+        A level that sets ``epochs`` or ``steps`` replaces the other budget of the levels before it.
+        """
+        out: dict[str, Any] = {}
+        for level in (self.overrides, self.dataset_overrides.get(dataset, {}), self.method_overrides.get(method, {}),
+                      self.cell_overrides.get(method, {}).get(dataset, {})):
+            for budget, other in (("epochs", "steps"), ("steps", "epochs")):
+                if budget in level:
+                    out.pop(other, None)
+            out.update(level)
+        return out
 
 
 @dataclass(frozen=True)
@@ -261,6 +283,21 @@ def parse_sweep(obj: Any, source: str = "<sweep>", lines: Lines | None = None) -
         if method not in methods:
             fail(("method_overrides", method), f"method_overrides names {method!r}, which is not in methods")
         per_method[method] = settings(values, ("method_overrides", method))
+    per_dataset = settings(obj.get("dataset_overrides"), ("dataset_overrides",))
+    for dataset, values in per_dataset.items():
+        if dataset not in datasets:
+            fail(("dataset_overrides", dataset), f"dataset_overrides names {dataset!r}, which is not in datasets")
+        per_dataset[dataset] = settings(values, ("dataset_overrides", dataset))
+    cells = settings(obj.get("cell_overrides"), ("cell_overrides",))
+    for method, per in cells.items():
+        if method not in methods:
+            fail(("cell_overrides", method), f"cell_overrides names {method!r}, which is not in methods")
+        cells[method] = settings(per, ("cell_overrides", method))
+        for dataset, values in cells[method].items():
+            if dataset not in datasets:
+                fail(("cell_overrides", method, dataset),
+                     f"cell_overrides.{method} names {dataset!r}, which is not in datasets")
+            cells[method][dataset] = settings(values, ("cell_overrides", method, dataset))
 
     metrics = obj.get("metrics")
     if metrics is not None:
@@ -274,7 +311,7 @@ def parse_sweep(obj: Any, source: str = "<sweep>", lines: Lines | None = None) -
         fail(("name",), f"name must be a string, got {name!r}")
 
     spec = SweepSpec(methods, datasets, tuple(seeds), overrides, {k: tuple(v) for k, v in grid.items()},
-                     per_method, metrics, num_samples, name, source, lines)
+                     per_method, metrics, num_samples, name, source, lines, per_dataset, cells)
     expand(spec)
     return spec
 
@@ -337,7 +374,8 @@ def _check(run: RunSpec, spec: SweepSpec, origins: dict[str, tuple[str, ...]], m
 def expand(spec: SweepSpec) -> list[RunSpec]:
     """One run per (method, dataset, grid point, seed), in that nesting order; every config is checked.
 
-    Settings are ``overrides``, then ``method_overrides[method]``, then the grid point (later wins).
+    Settings are ``overrides``, ``dataset_overrides[dataset]``, ``method_overrides[method]``,
+    ``cell_overrides[method][dataset]``, then the grid point (later wins).
     Names look like ``vae-dsprites-seed0`` or ``beta_tcvae-dsprites-beta=4-seed0``.
     """
     keys = list(spec.grid)
@@ -346,14 +384,18 @@ def expand(spec: SweepSpec) -> list[RunSpec]:
     seen: dict[str, RunSpec] = {}
     for mi, method in enumerate(spec.methods):
         extra = spec.method_overrides.get(method, {})
-        origins = {**{k: ("overrides", k) for k in spec.overrides},
-                   **{k: ("method_overrides", method, k) for k in extra}, **{k: ("grid", k) for k in keys}}
         for dataset in spec.datasets:
+            per_dataset = spec.dataset_overrides.get(dataset, {})
+            cell = spec.cell_overrides.get(method, {}).get(dataset, {})
+            origins = {**{k: ("overrides", k) for k in spec.overrides},
+                       **{k: ("dataset_overrides", dataset, k) for k in per_dataset},
+                       **{k: ("method_overrides", method, k) for k in extra},
+                       **{k: ("cell_overrides", method, dataset, k) for k in cell}, **{k: ("grid", k) for k in keys}}
             for point in points:
                 for seed in spec.seeds:
                     tags = "".join(f"-{_name_part(k)}={_name_part(v)}" for k, v in point.items())
                     run = RunSpec(f"{method}-{dataset}{tags}-seed{seed}", method, dataset, seed,
-                                  {**spec.overrides, **extra, **point}, dict(point))
+                                  {**spec.settings(method, dataset), **point}, dict(point))
                     if run.name in seen:
                         where = _where(spec.source or "<sweep>", spec.lines, ("grid",))
                         raise ConfigError(f"{where}: grid points {seen[run.name].grid_point} and {point} give the "

@@ -27,11 +27,16 @@ AAE_DISCRIMINATORS: dict[str, list[int]] = {
     "celeba": [1024, 4096, 1024],
     "cifar10": [1024, 4096, 1024],
     "dsprites": [1024, 1024, 1024],
+    "dsprites_fc": [1024, 1024, 1024],
+    "vcae_shapes3d": [1024, 1024, 1024],
     "thesis": [1024, 1024, 1024],
+    "vcae_mnist": [100, 100, 100],
+    "vcae_celeba": [1024, 4096, 1024],
     "mlp": [100, 100, 100],
 }
 """Hidden widths of the AAE discriminator by encoder architecture (AVAE Table X; the
-``thesis`` network shares the dSprites column and ``mlp`` the MNIST one)."""
+``thesis``, ``dsprites_fc`` and ``vcae_shapes3d`` networks share the dSprites column, ``mlp``
+and ``vcae_mnist`` the MNIST one, ``vcae_celeba`` the CelebA one)."""
 
 
 @dataclass

@@ -88,3 +88,19 @@ def test_wrong_input_shape_is_a_config_error():
         build_networks("mnist", (1, 28, 28), 16)
     with pytest.raises(ConfigError, match="unknown architecture"):
         build_networks("resnet", (1, 32, 32), 16)
+
+
+def test_vcae_mnist_network_trains_on_unpadded_28x28_images(tmp_path):
+    from vaelab.cli import main
+
+    out = tmp_path / "r"
+    assert main(["train", "--model", "vcae", "--dataset", "digits", "--out", str(out), "--steps", "2",
+                 "--batch-size", "8", "--no-progress", "--no-figures", "data.options={size: 28}",
+                 "architecture=vcae_mnist", "latent_dim=4", "train.tensorboard=false", "train.eval_batch_size=64",
+                 "data.subset=64"]) == 0
+    import json
+
+    status = json.loads((out / "status.json").read_text())
+    assert status["status"] == "finished" and status["steps"] == 2
+    enc, dec = build_networks("vcae_mnist", (1, 28, 28), latent_dim=4, head=1)
+    assert status["num_parameters"] == count(enc) + count(dec)

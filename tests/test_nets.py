@@ -90,17 +90,19 @@ def test_wrong_input_shape_is_a_config_error():
         build_networks("resnet", (1, 32, 32), 16)
 
 
-def test_vcae_mnist_network_trains_on_unpadded_28x28_images(tmp_path):
-    from vaelab.cli import main
+def test_vcae_table2_mnist_cell_builds_and_steps_on_unpadded_28x28_images():
+    from vaelab.data import load_dataset
+    from vaelab.experiments.presets import get_preset
+    from vaelab.experiments.sweeps import expand, run_config
+    from vaelab.models import build_model
 
-    out = tmp_path / "r"
-    assert main(["train", "--model", "vcae", "--dataset", "digits", "--out", str(out), "--steps", "2",
-                 "--batch-size", "8", "--no-progress", "--no-figures", "data.options={size: 28}",
-                 "architecture=vcae_mnist", "latent_dim=4", "train.tensorboard=false", "train.eval_batch_size=64",
-                 "data.subset=64"]) == 0
-    import json
-
-    status = json.loads((out / "status.json").read_text())
-    assert status["status"] == "finished" and status["steps"] == 2
-    enc, dec = build_networks("vcae_mnist", (1, 28, 28), latent_dim=4, head=1)
-    assert status["num_parameters"] == count(enc) + count(dec)
+    run = next(r for r in expand(get_preset("vcae-table2").base) if r.model == "vcae" and r.dataset == "mnist")
+    config = run_config(run)
+    assert (config.model_config.architecture, config.data.options) == ("vcae_mnist", {"size": 28})
+    data = load_dataset("digits", size=config.data.options["size"])
+    model = build_model("vcae", config.model_config, data.shape, data.value_range)
+    x = data.images([0, 1])
+    loss = model.loss(x)["loss"]
+    loss.backward()
+    assert x.shape == (2, 1, 28, 28) and torch.isfinite(loss)
+    assert all(p.grad is not None for p in model.parameters())

@@ -22,7 +22,8 @@ from typing import Any, Union
 
 import yaml
 
-from vaelab.errors import ConfigError
+from vaelab.errors import ConfigError, check_seed
+from vaelab.io import read_text
 from vaelab.models import ModelConfig, model_class
 from vaelab.models.base import check_range
 
@@ -84,15 +85,21 @@ class DataConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
-        from vaelab.data import DATASETS
+        from vaelab.data import DATASETS, check_options
+        from vaelab.errors import DataError
 
         if self.name not in DATASETS:
             raise ConfigError(f"unknown dataset {self.name!r}; choose one of: {', '.join(DATASETS)}")
+        try:
+            check_options(self.name, self.options)
+        except DataError as e:
+            raise ConfigError(str(e)) from None
         if self.subset is not None:
             check_range("subset", self.subset, 1)
         check_range("val_fraction", self.val_fraction, 0.0)
         check_range("val_fraction", self.val_fraction, high=1.0, strict=True)
         check_range("cache_gib", self.cache_gib, 0.0)
+        check_seed("data.split_seed", self.split_seed)
 
 
 @dataclass
@@ -161,6 +168,7 @@ class TrainConfig:
         for f in self.lr_factors:
             check_range("lr_factors", f, 0.0, strict=True)
         check_range("log_every", self.log_every, 1)
+        check_seed("train.seed", self.seed)
         if self.checkpoint_every is not None:
             check_range("checkpoint_every", self.checkpoint_every, 1)
         if self.device not in DEVICES:
@@ -311,7 +319,7 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
     try:
-        d = yaml.safe_load(path.read_text())
+        d = yaml.safe_load(read_text(path))
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         where = f" (line {line + 1})" if line is not None else ""
@@ -326,6 +334,8 @@ def apply_overrides(d: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     a key found in several sections must be qualified.
     """
     d = {s: dict(d.get(s) or {}) for s in SECTIONS}
+    _one_budget([item.partition("=")[0].strip() for item in overrides if item.partition("=")[2].strip()],
+                "KEY=VALUE overrides")
     name = d["model"].get("name")
     section_fields = {
         "model": set(_fields(model_class(name).Config)) | {"name"} if name else {"name"},
@@ -365,6 +375,14 @@ def apply_overrides(d: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     return d
 
 
+def _one_budget(keys: list[str], where: str, prefix: str = "") -> None:
+    """Refuses an epoch and a step budget given together in one place (flags, overrides)."""
+    given = {k.removeprefix("train.") for k in keys} & {"epochs", "steps"}
+    if len(given) > 1:
+        raise ConfigError(f"{prefix}epochs and {prefix}steps are both given in the {where}; "
+                          "the budget is one or the other, drop one")
+
+
 def build_config(
     base: dict[str, Any] | None = None,
     file: str | Path | None = None,
@@ -383,6 +401,7 @@ def build_config(
     targets = {"model": ("model", "name"), "dataset": ("data", "name"), "data_root": ("data", "root"),
                "subset": ("data", "subset"), "epochs": ("train", "epochs"), "steps": ("train", "steps"),
                "batch_size": ("train", "batch_size"), "seed": ("train", "seed"), "device": ("train", "device")}
+    _one_budget([flag for flag in ("epochs", "steps") if flags.get(flag) is not None], "options", "--")
     for flag, value in flags.items():
         if flag not in targets:
             raise ConfigError(f"unknown flag {flag!r}")

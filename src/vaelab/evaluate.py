@@ -27,9 +27,9 @@ defaults are the seeds'); the cap used is stored with the results.
 
 from __future__ import annotations
 
-import json
 import math
 import time
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +40,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from vaelab.data import TEST_SPLITS, Dataset, load_dataset, split_indices
-from vaelab.errors import VaelabError
+from vaelab.errors import VaelabError, VaelabWarning
 from vaelab.io import write_json
 from vaelab.models import Model
 from vaelab.runs import Run
@@ -223,6 +223,8 @@ def _select(names: list[str] | None, data: Dataset, heldout: Dataset) -> list[st
         if len(data.shape) != 3:
             names.remove("generative")
         return names
+    if not names:
+        raise VaelabError(f"no metric group named; give some of: {', '.join(METRICS)} (or leave out --metrics)")
     unknown = [n for n in names if n not in METRICS]
     if unknown:
         raise VaelabError(f"unknown metric {unknown[0]!r}; choose from: {', '.join(METRICS)}")
@@ -270,10 +272,14 @@ def evaluate_run(
     if num_samples is not None and num_samples < 10:
         raise VaelabError(f"num_samples must be at least 10, got {num_samples}")
     run = Run.open(run_dir)
+    run.read_metrics()
     model = run.load_model(checkpoint, device)
     cfg = run.config()
     data = load_dataset(cfg.data.name, cfg.data.root, download=False, **cfg.data.options)
     heldout, index = _heldout(run, data)
+    if num_samples is not None and num_samples > len(index):
+        warnings.warn(VaelabWarning(f"num_samples={num_samples} is more than the {len(index)} held-out items; "
+                                    f"the metrics of held-out items use all {len(index)}"))
     names = _select(metrics, data, heldout)
     if sampler is not None and "generative" not in names:
         raise VaelabError("a sampler applies to the generative metrics only; add --metrics generative")
@@ -316,12 +322,7 @@ def evaluate_run(
         return out
 
     path = run.path / "metrics.json"
-    previous: dict[str, Any] = {}
-    if path.is_file():
-        try:
-            previous = json.loads(path.read_text())
-        except json.JSONDecodeError:
-            raise VaelabError(f"{path} is corrupt; move it away and evaluate again") from None
+    previous = run.read_metrics()
     merged = {
         "run": str(run.path),
         "metrics": {**previous.get("metrics", {}), **results},

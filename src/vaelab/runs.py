@@ -23,7 +23,7 @@ import yaml
 
 from vaelab.config import RunConfig
 from vaelab.errors import ConfigError, RunError, VaelabError
-from vaelab.io import write_json, write_text
+from vaelab.io import read_json_mapping, read_text, write_json, write_text
 from vaelab.models import Model, build_model
 
 __all__ = ["Run", "RESUMABLE_KEYS"]
@@ -90,7 +90,7 @@ class Run:
 
     def config(self) -> RunConfig:
         try:
-            return RunConfig.from_dict(yaml.safe_load(self.config_file.read_text()) or {})
+            return RunConfig.from_dict(yaml.safe_load(read_text(self.config_file)) or {})
         except yaml.YAMLError:
             raise RunError(f"{self.config_file} is corrupt (not valid YAML); restore it from a copy "
                            "or start a new run") from None
@@ -142,9 +142,23 @@ class Run:
         if not self.status_file.is_file():
             return {}
         try:
-            return json.loads(self.status_file.read_text())
-        except json.JSONDecodeError:
+            status = json.loads(self.status_file.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
             return {}
+        return status if isinstance(status, dict) else {}
+
+    def read_metrics(self) -> dict[str, Any]:
+        """The contents of ``metrics.json`` (``{}`` when absent); a file that is not a mapping of
+        mappings is a :class:`RunError`."""
+        path = self.path / "metrics.json"
+        if not path.is_file():
+            return {}
+        fix = f"move it away and run `vaelab evaluate {self.path}` again"
+        saved = read_json_mapping(path, fix)
+        for key in ("metrics", "arrays", "settings", "seconds"):
+            if not isinstance(saved.get(key, {}), dict):
+                raise RunError(f"{path} is corrupt ({key!r} is not a JSON object); {fix}")
+        return saved
 
     def write_status(self, state: str, **fields: Any) -> None:
         write_json(self.status_file, {**self.status(), **fields, "status": state})

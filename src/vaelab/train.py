@@ -15,6 +15,7 @@ import csv
 import math
 import signal
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,8 +28,9 @@ from tqdm.auto import tqdm
 from vaelab.config import RunConfig, TrainConfig
 from vaelab.data import Dataset, load_dataset, split_indices
 from vaelab.data.cache import CachedImages
-from vaelab.errors import RunError, TrainingDiverged, VaelabError
+from vaelab.errors import RunError, TrainingDiverged, VaelabError, VaelabWarning
 from vaelab.io import save_torch, write_text
+from vaelab.memory import check_training_memory
 from vaelab.models import Model, build_model
 from vaelab.runs import Run
 
@@ -216,6 +218,14 @@ def _check_finite(losses: dict[str, Tensor], keys: list[str], ctx: TrainContext,
                 f"{kept_msg}; lower the learning rate (train.lr=...) or check the data")
 
 
+def _mark_failed(run: Run, error: Exception) -> None:
+    """Records an unexpected stop (a full disk, a bug) in ``status.json``, so the run does not stay "running"."""
+    try:
+        run.write_status("failed", error=f"{type(error).__name__}: {' '.join(str(error).split())}"[:500])
+    except OSError:
+        pass
+
+
 def prepare_run(config: RunConfig, out: str | Path, resume: bool) -> tuple[Run, RunConfig]:
     """Creates the run directory, or opens it for ``--resume`` after checking the config."""
     run = Run(out)
@@ -234,6 +244,7 @@ def _setup(config: RunConfig, run: Run, resume: bool, progress: bool):
     source = CachedImages(data, torch.cat([train_index, val_index]) if dc.cache else None,
                           limit_gib=dc.cache_gib, progress=progress)
 
+    check_training_memory(config.model, config.model_config, data.shape, data.value_range, device)
     torch.manual_seed(tc.seed)
     model = build_model(config.model, config.model_config, data.shape, data.value_range).to(device)
     objectives = model.objectives()
@@ -304,6 +315,9 @@ def train(
     state = ctx.state
 
     bs = tc.batch_size
+    if bs > len(ctx.sgd_index):
+        warnings.warn(VaelabWarning(f"batch_size={bs} is more than the {len(ctx.sgd_index)} training items; "
+                                    "every step uses all of them"))
     per_epoch = max(1, len(ctx.sgd_index) // bs)
     total = tc.steps if tc.steps is not None else tc.epochs * per_epoch
     budget_done = lambda: (state.step >= tc.steps) if tc.steps is not None else (state.epoch >= tc.epochs)
@@ -380,6 +394,10 @@ def train(
                         _save(run, "latest", ctx, config, optimizers, schedulers)
                     bar.update(1)
                 finish_epoch(complete=state.batch >= n_batches)
+        except Exception as e:
+            if not isinstance(e, (Interrupted, TrainingDiverged)):
+                _mark_failed(run, e)
+            raise
         finally:
             bar.close()
             logs.close()

@@ -23,6 +23,8 @@ __all__ = [
     "reconstruction_grid",
     "sample_grid",
     "traversal_grid",
+    "traversal_axes",
+    "MAX_FIGURE_AXES",
     "interpolate_codes",
     "interpolation_grid",
     "plot_training_curves",
@@ -96,6 +98,20 @@ def sample_grid(model: torch.nn.Module, n: int = 64, generator: torch.Generator 
     model.eval()
     images = model.sample(n, generator) if sampler is None else generate(model, sampler, n, generator)
     return image_grid(images, ncol=ncol, value_range=value_range)
+
+
+MAX_FIGURE_AXES = 10
+"""Most latent axes a default figure shows (traversal rows, histogram panels), so its cost is bounded."""
+
+
+def traversal_axes(codes: Tensor, cap: int = MAX_FIGURE_AXES) -> list[int]:
+    """The latent axes a default figure shows: all of them when there are at most ``cap``, else the
+    ``cap`` axes along which ``(N, L)`` codes spread most (largest variance), in axis order."""
+    dims = codes.shape[1]
+    if dims <= cap:
+        return list(range(dims))
+    spread = codes.float().var(0, correction=0) if len(codes) > 1 else codes.float().abs().mean(0)
+    return sorted(torch.argsort(spread, descending=True, stable=True)[:cap].tolist())
 
 
 @torch.no_grad()
@@ -188,7 +204,8 @@ def write_run_figures(run: "Run", which: str = "best", seed: int = 0) -> list[Pa
 
     Images: reconstructions of validation items, samples from the model's default sampler
     (fitted and saved in ``RUN/samplers`` when it is not the prior), a traversal of every latent
-    dimension; vectors: a scatter plot of validation codes. Always: the training curves.
+    dimension (of the :data:`MAX_FIGURE_AXES` of largest spread when there are more, see
+    :func:`traversal_axes`); vectors: a scatter plot of validation codes. Always: the training curves.
     """
     from vaelab.data import load_dataset, split_indices
     from vaelab.samplers import default_sampler_name, run_sampler
@@ -209,8 +226,10 @@ def write_run_figures(run: "Run", which: str = "best", seed: int = 0) -> list[Pa
         sampler = run_sampler(run, default_sampler_name(model), model, which)
         written.append(save_png(out / "samples.png", sample_grid(model, 64, g, value_range=vr, sampler=sampler),
                                 scale=2))
-        written.append(save_png(out / "traversal.png",
-                                traversal_grid(model, data.images(pick[:1]), value_range=vr), scale=2))
+        with torch.no_grad():
+            codes = model.encode(data.images(pick[:500]).to(model.device)).cpu()
+        written.append(save_png(out / "traversal.png", traversal_grid(model, data.images(pick[:1]),
+                                                                      traversal_axes(codes), value_range=vr), scale=2))
     else:
         x = data.images(pick[:2000])
         with torch.no_grad():
@@ -335,15 +354,16 @@ __all__ += ["plot_latent_histograms", "plot_scatter_panels"]
 
 
 def plot_latent_histograms(codes: Tensor, path: str | Path, bins: int = 50, title: str | None = None,
-                           reference: bool = True) -> Path:
-    """One histogram per latent dimension of ``(N, L)`` codes, as densities, with the
-    :math:`\\mathcal{N}(0, 1)` density overlaid when ``reference`` (VCAE Figs. 5, 10-12)."""
+                           reference: bool = True, axes: Sequence[int] | None = None) -> Path:
+    """One histogram per latent dimension of ``(N, L)`` codes (of the dimensions ``axes`` when given),
+    as densities, with the :math:`\\mathcal{N}(0, 1)` density overlaid when ``reference`` (VCAE Figs. 5, 10-12)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    c = codes.detach().float().cpu().numpy()
+    picked = list(range(codes.shape[1])) if axes is None else list(axes)
+    c = codes.detach().float().cpu()[:, picked].numpy()
     dims = c.shape[1]
     ncol = math.ceil(math.sqrt(dims))
     nrow = math.ceil(dims / ncol)
@@ -357,7 +377,7 @@ def plot_latent_histograms(codes: Tensor, path: str | Path, bins: int = 50, titl
         if reference:
             t = np.linspace(lo, hi, 200)
             ax.plot(t, np.exp(-0.5 * t**2) / math.sqrt(2 * math.pi), color="tab:red", lw=1)
-        ax.set_title(f"z{d + 1}", fontsize=8)
+        ax.set_title(f"z{picked[d] + 1}", fontsize=8)
         ax.tick_params(labelsize=6)
     if title:
         fig.suptitle(title, fontsize=9)

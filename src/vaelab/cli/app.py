@@ -1,20 +1,23 @@
 """The ``vaelab`` command group, the options and helpers its commands share, and the entry point.
 
 Every user error is printed as one ``error: ...`` line on stderr with a non-zero exit
-status (2 for bad input, 3 for a diverged run, 130 for an interruption).
+status (2 for bad input, 3 for a diverged run, 130 for an interruption, 1 for an internal error).
 """
 
 from __future__ import annotations
 
+import math
 import os
+import sys
+import warnings
 from pathlib import Path
 
 import click
 
-from vaelab.errors import VaelabError
+from vaelab.errors import MAX_SEED, VaelabError, VaelabWarning
 
-__all__ = ["CONTEXT", "cli", "ckpt_opt", "device_opt", "echo_table", "figure_out", "load_run", "main",
-           "run_arg", "seed_opt", "val_codes", "val_images", "value_range"]
+__all__ = ["CONTEXT", "COUNT", "MAX_ROWS", "POSITIVE", "STEPS", "FiniteFloat", "cli", "ckpt_opt", "device_opt", "echo_table", "figure_out",
+           "load_run", "main", "run_arg", "seed_opt", "show_progress", "val_codes", "val_images", "value_range"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -47,19 +50,42 @@ def load_run(run_dir: Path, checkpoint: str, device: str):
     return run, run.load_model(checkpoint, resolve_device(device))
 
 
+def show_progress(no_progress: bool) -> bool:
+    """Progress bars only on a terminal: output redirected to a log gets no carriage returns or escape codes."""
+    return not no_progress and sys.stderr.isatty()
+
+
 def figure_out(run, out: Path | None, name: str) -> Path:
     return out if out is not None else run.figures_dir / name
 
+
+class FiniteFloat(click.FloatRange):
+    """A float option that must be finite (``nan`` and ``inf`` are refused), optionally in a range."""
+
+    name = "finite float"
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        if not math.isfinite(value):
+            self.fail(f"{value} is not a finite number", param, ctx)
+        return value
+
+
+COUNT = click.IntRange(min=1)
+MAX_ROWS = 64
+"""Most rows (axes, pairs) and columns (steps) of a figure a command draws, so that its cost is bounded."""
+STEPS = click.IntRange(2, MAX_ROWS)
+POSITIVE = FiniteFloat(min=0.0, min_open=True)
 
 run_arg = click.argument("run_dir", type=click.Path(path_type=Path))
 ckpt_opt = click.option("--checkpoint", type=click.Choice(["best", "latest"]), default="best", show_default=True,
                         help="Which checkpoint to use.")
 device_opt = click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-seed_opt = click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random draws.")
+seed_opt = click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True, help="Seed of the random draws.")
 
 
-def value_range(run) -> tuple[float, float] | None:
-    ckpt_meta = run.load_checkpoint("best")["meta"]
+def value_range(run, checkpoint: str = "best") -> tuple[float, float] | None:
+    ckpt_meta = run.load_checkpoint(checkpoint)["meta"]
     vr = ckpt_meta.get("value_range")
     return None if vr is None else tuple(vr)
 
@@ -97,20 +123,49 @@ def _one_line(e: object) -> str:
     return " ".join(str(e).split())
 
 
+def _usage_error(e: click.ClickException) -> str:
+    """A click usage error on one line, pointing at the command's --help."""
+    ctx = getattr(e, "ctx", None)
+    where = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
+    return f"error: {_one_line(e.format_message()).rstrip('.')}{where}"
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, VaelabWarning):
+        click.echo(f"warning: {_one_line(message)}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Runs the CLI, turning user errors into one-line messages and exit codes."""
+    """Runs the CLI: the one error boundary of vaelab.
+
+    A user error (:class:`VaelabError`, a click usage error, an unreadable file) prints one
+    ``error: ...`` line and returns its exit status (2 for bad input). Any other exception
+    raised while reading a user's file or value (see :func:`vaelab.errors.user_input`) is
+    bad input too and names that file or value; the rest are internal errors (exit 1).
+    ``VAELAB_DEBUG=1`` re-raises instead, with the traceback.
+    """
+    debug = bool(os.environ.get("VAELAB_DEBUG"))
+    previous_showwarning, warnings.showwarning = warnings.showwarning, _show_warning
     try:
         cli.main(args=argv, prog_name="vaelab", standalone_mode=False)
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
-        e.show()
+        if isinstance(e, click.UsageError):
+            click.echo(_usage_error(e), err=True)
+        else:
+            click.echo(f"error: {_one_line(e.format_message())}", err=True)
         return e.exit_code
     except click.exceptions.Abort:
         click.echo("error: aborted", err=True)
         return 130
     except VaelabError as e:
-        if os.environ.get("VAELAB_DEBUG"):
+        if debug:
             raise
         click.echo(f"error: {_one_line(e)}", err=True)
         return e.exit_code
@@ -118,9 +173,23 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("error: interrupted", err=True)
         return 130
     except OSError as e:
-        if os.environ.get("VAELAB_DEBUG"):
+        if debug:
             raise
         where = f": {e.filename}" if getattr(e, "filename", None) else ""
         click.echo(f"error: {_one_line(e.strerror or e)}{where}", err=True)
         return 2
+    except Exception as e:
+        if debug:
+            raise
+        what = getattr(e, "vaelab_input", None)
+        detail = f"{type(e).__name__}: {_one_line(e)}" if str(e) else type(e).__name__
+        if what is not None:
+            click.echo(f"error: {what}: {detail}; fix it and try again (VAELAB_DEBUG=1 shows the traceback)",
+                       err=True)
+            return 2
+        click.echo(f"error: internal error {detail}; rerun with VAELAB_DEBUG=1 for the traceback and report it",
+                   err=True)
+        return 1
+    finally:
+        warnings.showwarning = previous_showwarning
     return 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vaelab.cli.app import CONTEXT, cli, echo_table, seed_opt
+from vaelab.cli.app import CONTEXT, COUNT, cli, echo_table, seed_opt
 from vaelab.errors import VaelabError
 
 __all__ = ["data", "data_info", "data_preview"]
@@ -44,7 +44,7 @@ def data_info(name, data_root) -> None:
 @data.command("preview", context_settings=CONTEXT)
 @click.argument("name")
 @data_root_opt
-@click.option("-n", "--num", type=int, default=64, show_default=True, help="Number of random items.")
+@click.option("-n", "--num", type=COUNT, default=64, show_default=True, help="Number of random items.")
 @click.option("--by-factor", is_flag=True, help="One row per factor, stepping through its values.")
 @seed_opt
 @click.option("--out", type=click.Path(path_type=Path), help="Output PNG (default NAME-preview.png).")
@@ -72,7 +72,7 @@ def data_preview(name, data_root, num, by_factor, seed, out) -> None:
             rows.append(ds.render(f))
         x = torch.cat(rows)
     else:
-        x = ds.images(torch.randperm(len(ds), generator=g)[: max(1, num)])
+        x = ds.images(torch.randperm(len(ds), generator=g)[:num])
     path = save_png(out or Path(f"{name}-preview.png"), image_grid(x, ncol=ncol, value_range=ds.value_range),
                     scale=2)
     click.echo(f"wrote {path}")

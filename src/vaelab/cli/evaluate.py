@@ -8,6 +8,9 @@ import click
 
 from vaelab.cli.app import (
     CONTEXT,
+    MAX_ROWS,
+    STEPS,
+    FiniteFloat,
     ckpt_opt,
     cli,
     device_opt,
@@ -15,6 +18,7 @@ from vaelab.cli.app import (
     load_run,
     run_arg,
     seed_opt,
+    show_progress,
     val_codes,
     val_images,
 )
@@ -59,9 +63,9 @@ def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_pr
     from vaelab.evaluate import evaluate_run, generative_group
     from vaelab.train import resolve_device
 
-    names = None if not metric_names else [m.strip() for m in metric_names.split(",") if m.strip()]
+    names = None if metric_names is None else [m.strip() for m in metric_names.split(",") if m.strip()]
     result = evaluate_run(run_dir, names, num_samples=num_samples, seed=seed, checkpoint=checkpoint,
-                          device=resolve_device(device), progress=not no_progress, sampler=sampler_name,
+                          device=resolve_device(device), progress=show_progress(no_progress), sampler=sampler_name,
                           all_axes=all_axes)
     computed = {generative_group(sampler_name) if n == "generative" else n for n in names} \
         if names is not None else set(result["seconds"])
@@ -79,13 +83,13 @@ RELEVANCE_VARIANCE_CODES = 10_000
 @click.option("--reading", type=click.Choice(["code", "paper"]),
               help="Jacobian weight: code (the authors' released code) or paper (Eq. 19 as printed); "
                    "default: the ARD-VAE's own setting, else code.")
-@click.option("--fraction", type=float, help="Share of the total relevance the active axes explain "
+@click.option("--fraction", type=FiniteFloat(), help="Share of the total relevance the active axes explain "
               "(default: the ARD-VAE's own setting, else 0.99).")
 @click.option("--num-samples", type=int, default=100, show_default=True,
               help="Held-out items whose decoder Jacobians give the weights (Eq. 19).")
 @click.option("--all-axes", is_flag=True, help="Traverse every axis, inactive ones framed in red (supp. Fig. 4), "
               "instead of the active axes only.")
-@click.option("--steps", type=int, default=9, show_default=True,
+@click.option("--steps", type=STEPS, default=9, show_default=True,
               help="Values per traversed axis, in [-3 sigma, 3 sigma].")
 @seed_opt
 @ckpt_opt
@@ -114,8 +118,6 @@ def relevance(run_dir, reading, fraction, num_samples, all_axes, steps, seed, ch
         raise click.BadParameter("must be at least 1", param_hint="--num-samples")
     if fraction is not None and not 0.0 < fraction <= 1.0:
         raise click.BadParameter("must be in (0, 1]", param_hint="--fraction")
-    if steps < 2:
-        raise click.BadParameter("must be at least 2", param_hint="--steps")
     run, model = load_run(run_dir, checkpoint, device)
     ard = isinstance(model, ARDVAE)
     reading = reading or (model.config.relevance_reading if ard else "code")
@@ -141,7 +143,9 @@ def relevance(run_dir, reading, fraction, num_samples, all_axes, steps, seed, ch
     folder = out if out is not None else run.figures_dir
     paths = [plot_relevance(scores, active, folder / "relevance.png", title=run.config().model)]
     if len(model.shape) == 3:
-        dims = order if all_axes else active
+        dims = (order if all_axes else active)[:MAX_ROWS]
+        if len(dims) < (len(order) if all_axes else len(active)):
+            click.echo(f"the traversal shows the {MAX_ROWS} most relevant of those axes")
         if dims:
             framed = [d for d in order if d not in active] if all_axes else []
             grid = scaled_traversal_grid(model, x[:1], dims, variance.sqrt().cpu(), 3.0, steps,

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from vaelab.cli.app import CONTEXT, cli, echo_table
+from vaelab.cli.app import CONTEXT, POSITIVE, cli, echo_table, show_progress
 
 __all__ = ["presets", "presets_list", "presets_show", "report", "sweep"]
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("sweep_file", required=False, type=click.Path(path_type=Path))
 @click.option("--preset", help="Run one of the seeds' experiments instead of a file (see `vaelab presets list`).")
-@click.option("--budget", type=float, default=1.0, show_default=True,
+@click.option("--budget", type=POSITIVE, default=1.0, show_default=True,
               help="With --preset: scale of epochs / steps and metric sample counts (1 = the published settings).")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Sweep directory (one run directory per run).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Runs trained at once by the local executor.")
@@ -56,7 +56,7 @@ def sweep(sweep_file, preset, budget, out, workers, executor, address, no_report
         spec = chosen.sweep(budget)
     else:
         chosen, spec = None, sweeps.load_sweep(sweep_file)
-    sweeps.run_sweep(spec, out, workers=workers, executor=executor, address=address, progress=not no_progress)
+    sweeps.run_sweep(spec, out, workers=workers, executor=executor, address=address, progress=show_progress(no_progress))
     click.echo(report.terminal_table([out], preset=chosen))
     if not no_report:
         for path in report.write_report([out], out / "report", preset=chosen).values():
@@ -79,7 +79,7 @@ def presets_list() -> None:
 
 @presets.command("show", context_settings=CONTEXT)
 @click.argument("name")
-@click.option("--budget", type=float, default=1.0, show_default=True, help="Budget scale to apply.")
+@click.option("--budget", type=POSITIVE, default=1.0, show_default=True, help="Budget scale to apply.")
 def presets_show(name, budget) -> None:
     """Print a preset as a sweep file (at --budget) with its published numbers."""
     from vaelab.experiments.presets import get_preset

@@ -8,6 +8,10 @@ import click
 
 from vaelab.cli.app import (
     CONTEXT,
+    COUNT,
+    MAX_ROWS,
+    POSITIVE,
+    STEPS,
     ckpt_opt,
     cli,
     device_opt,
@@ -53,13 +57,13 @@ def sample(run_dir, num, seed, checkpoint, device, out, sampler_name) -> None:
             np.save(open(tmp, "wb"), generate(model, sampler, num, g).cpu().numpy())
     else:
         path = save_png(figure_out(run, out, "samples.png"),
-                        sample_grid(model, num, g, value_range=value_range(run), sampler=sampler))
+                        sample_grid(model, num, g, value_range=value_range(run, checkpoint), sampler=sampler))
     click.echo(f"wrote {path}")
 
 
 @cli.command(context_settings=CONTEXT)
 @run_arg
-@click.option("-n", "--num", type=int, default=32, show_default=True, help="Number of validation images.")
+@click.option("-n", "--num", type=COUNT, default=32, show_default=True, help="Number of validation images.")
 @seed_opt
 @ckpt_opt
 @device_opt
@@ -80,27 +84,32 @@ def reconstruct(run_dir, num, seed, checkpoint, device, out) -> None:
 @cli.command(context_settings=CONTEXT)
 @run_arg
 @click.option("--dims", help="Comma-separated latent dimensions (default all).")
-@click.option("--limit", type=float, default=2.0, show_default=True, help="Traverse each dimension over [-limit, limit].")
-@click.option("--steps", type=int, default=9, show_default=True, help="Values per dimension.")
+@click.option("--limit", type=POSITIVE, default=2.0, show_default=True, help="Traverse each dimension over [-limit, limit].")
+@click.option("--steps", type=STEPS, default=9, show_default=True, help="Values per dimension.")
 @seed_opt
 @ckpt_opt
 @device_opt
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (default RUN_DIR/figures/traversal.png).")
 def traverse(run_dir, dims, limit, steps, seed, checkpoint, device, out) -> None:
     """Latent traversal: one row per latent dimension, starting from the code of a validation image."""
-    from vaelab.viz import save_png, traversal_grid
+    from vaelab.viz import MAX_FIGURE_AXES, save_png, traversal_axes, traversal_grid
 
-    run, model = load_run(run_dir, checkpoint, device)
-    if len(model.shape) != 3:
-        raise VaelabError("traverse draws image grids; this run's data are vectors")
     try:
         dim_list = None if not dims else [int(d) for d in dims.split(",")]
     except ValueError:
         raise click.BadParameter(f"{dims!r} is not a comma-separated list of integers", param_hint="--dims") from None
+    if dim_list and len(dim_list) > MAX_ROWS:
+        raise click.BadParameter(f"names {len(dim_list)} dimensions; at most {MAX_ROWS} rows fit one figure",
+                                 param_hint="--dims")
+    run, model = load_run(run_dir, checkpoint, device)
+    if len(model.shape) != 3:
+        raise VaelabError("traverse draws image grids; this run's data are vectors")
     if dim_list and any(not 0 <= d < model.latent_dim for d in dim_list):
         raise click.BadParameter(f"dimensions must be in [0, {model.latent_dim})", param_hint="--dims")
-    if steps < 2:
-        raise click.BadParameter("must be at least 2", param_hint="--steps")
+    if dim_list is None and model.latent_dim > MAX_FIGURE_AXES:
+        dim_list = traversal_axes(val_codes(run, model, 500, seed))
+        click.echo(f"traversing the {len(dim_list)} of {model.latent_dim} dimensions whose held-out codes spread "
+                   f"most (--dims picks others): {','.join(map(str, dim_list))}")
     data, x = val_images(run, model, 1, seed)
     path = save_png(figure_out(run, out, "traversal.png"),
                     traversal_grid(model, x, dim_list, limit, steps, value_range=data.value_range))
@@ -109,8 +118,8 @@ def traverse(run_dir, dims, limit, steps, seed, checkpoint, device, out) -> None
 
 @cli.command(context_settings=CONTEXT)
 @run_arg
-@click.option("-n", "--pairs", type=int, default=8, show_default=True, help="Number of held-out image pairs (rows).")
-@click.option("--steps", type=int, default=10, show_default=True, help="Interpolation points per row, ends included.")
+@click.option("-n", "--pairs", type=click.IntRange(1, MAX_ROWS), default=8, show_default=True, help="Number of held-out image pairs (rows).")
+@click.option("--steps", type=STEPS, default=10, show_default=True, help="Interpolation points per row, ends included.")
 @seed_opt
 @ckpt_opt
 @device_opt
@@ -123,10 +132,6 @@ def interpolate(run_dir, pairs, steps, seed, checkpoint, device, out) -> None:
     """
     from vaelab.viz import interpolation_grid, save_png
 
-    if pairs < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--pairs")
-    if steps < 2:
-        raise click.BadParameter("must be at least 2", param_hint="--steps")
     run, model = load_run(run_dir, checkpoint, device)
     if len(model.shape) != 3:
         raise VaelabError("interpolate draws image grids; this run's data are vectors")
@@ -149,7 +154,7 @@ def interpolate(run_dir, pairs, steps, seed, checkpoint, device, out) -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (default RUN_DIR/figures/histograms.png).")
 def histograms(run_dir, num, bins, seed, checkpoint, device, out) -> None:
     """Per-dimension histograms of validation codes with the N(0, 1) density overlaid (VCAE Figs. 10-12)."""
-    from vaelab.viz import plot_latent_histograms
+    from vaelab.viz import plot_latent_histograms, traversal_axes
 
     if num < 1:
         raise click.BadParameter("must be at least 1", param_hint="--num")
@@ -159,6 +164,9 @@ def histograms(run_dir, num, bins, seed, checkpoint, device, out) -> None:
     codes = val_codes(run, model, num, seed)
     if len(codes) == 0:
         raise VaelabError(f"{run.path} has no validation items to encode (data.val_fraction=0)")
-    path = plot_latent_histograms(codes, figure_out(run, out, "histograms.png"), bins=bins,
+    axes = traversal_axes(codes, MAX_ROWS)
+    if len(axes) < model.latent_dim:
+        click.echo(f"showing the {len(axes)} of {model.latent_dim} dimensions whose codes spread most")
+    path = plot_latent_histograms(codes, figure_out(run, out, "histograms.png"), bins=bins, axes=axes,
                                   title=f"{run.config().model} codes ({len(codes)} validation items)")
     click.echo(f"wrote {path}")

@@ -7,7 +7,8 @@ import typing
 
 import click
 
-from vaelab.cli.app import CONTEXT, cli, echo_table
+from vaelab.cli.app import CONTEXT, COUNT, cli, echo_table
+from vaelab.errors import MAX_SEED
 
 __all__ = ["bandwidth", "models"]
 
@@ -33,12 +34,12 @@ TABLE_SIZES = (500, 1000, 2000, 5000, 10000)
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--latent-dim", "-l", type=int, help="Latent dimension l.")
-@click.option("--kde-samples", "-m", type=int, help="Number of KDE samples m.")
-@click.option("--trials", type=int, default=3, show_default=True, help="Independent trials averaged.")
+@click.option("--latent-dim", "-l", type=COUNT, help="Latent dimension l.")
+@click.option("--kde-samples", "-m", type=COUNT, help="Number of KDE samples m.")
+@click.option("--trials", type=COUNT, default=3, show_default=True, help="Independent trials averaged.")
 @click.option("--method", type=click.Choice(["root", "adam"]), default="root", show_default=True,
               help="root: exact maximisation on a fixed Monte Carlo sample; adam: the authors' procedure.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True)
 @click.option("--table", is_flag=True, help="Compute AVAE Tables I and II (l in 10..100, m in 500..10000).")
 def bandwidth(latent_dim, kde_samples, trials, method, seed, table) -> None:
     """KDE bandwidth of the AVAE for latent size l and m KDE samples (AVAE Eq. 10-11, Tables I-II).

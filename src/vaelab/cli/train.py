@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from vaelab.cli.app import CONTEXT, cli
+from vaelab.cli.app import CONTEXT, POSITIVE, cli, show_progress
+from vaelab.errors import MAX_SEED
 
 __all__ = ["demo", "train"]
 
@@ -19,7 +20,7 @@ __all__ = ["demo", "train"]
 @click.option("--steps", type=int, help="Budget in optimisation steps (instead of epochs).")
 @click.option("--subset", type=int, help="Train on only N items of the training split.")
 @click.option("--batch-size", type=int, help="Minibatch size (default 100).")
-@click.option("--seed", type=int, help="Seed of initialisation, data order and sampling (default 0).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed of initialisation, data order and sampling (default 0).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), help="Device (default auto).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="YAML config (model/data/train sections).")
 @click.option("--data-root", help="Local path of the dataset files (real datasets).")
@@ -49,7 +50,7 @@ def train(model, dataset, out, epochs, steps, subset, batch_size, seed, device, 
     config = build_config(base=base, file=config_file, overrides=list(overrides), model=model, dataset=dataset,
                           epochs=epochs, steps=steps, subset=subset, batch_size=batch_size, seed=seed,
                           device=device, data_root=data_root)
-    status = run_training(config, out, resume=resume, progress=not no_progress)
+    status = run_training(config, out, resume=resume, progress=show_progress(no_progress))
     sampler = default_sampler_name(model_class(config.model))
     if sampler != "prior":
         run_sampler(run, sampler, run.load_model("best"))
@@ -65,7 +66,7 @@ def train(model, dataset, out, epochs, steps, subset, batch_size, seed, device, 
 @click.option("--out", type=click.Path(path_type=Path), default=Path("demo_runs/quickstart"), show_default=True,
               help="Sweep directory (re-running the demo reuses finished runs).")
 @click.option("--workers", type=int, default=2, show_default=True, help="Runs trained at once.")
-@click.option("--budget", type=float, default=1.0, show_default=True, help="Scale of the training steps.")
+@click.option("--budget", type=POSITIVE, default=1.0, show_default=True, help="Scale of the training steps.")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 def demo(out, workers, budget, no_progress) -> None:
     """Train VAE, beta-TCVAE, AVAE and ARD-VAE on procedural dSprites on the CPU, evaluate them,
@@ -76,7 +77,7 @@ def demo(out, workers, budget, no_progress) -> None:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     preset = presets.get_preset("quickstart")
     start = time.perf_counter()
-    sweeps.run_sweep(preset.sweep(budget), out, workers=workers, progress=not no_progress)
+    sweeps.run_sweep(preset.sweep(budget), out, workers=workers, progress=show_progress(no_progress))
     click.echo(report.terminal_table([out], preset=preset))
     written = report.write_report([out], out / "report", preset=preset)
     click.echo(f"demo: 4 methods on procedural dSprites in {time.perf_counter() - start:.0f} s")

@@ -30,6 +30,7 @@ import hashlib
 import os
 import pickle
 import tarfile
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -400,7 +401,7 @@ def _build_cache(folder: Path, names: list[str], path: Path) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             np.lib.format.write_array_header_1_0(f, header)
-            for name in tqdm(names, desc="caching celeba", unit="img"):
+            for name in tqdm(names, desc="caching celeba", unit="img", disable=not sys.stderr.isatty()):
                 f.write(_celeba_image(folder / name).tobytes())
         os.replace(tmp, path)
     except OSError as e:

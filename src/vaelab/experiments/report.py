@@ -147,13 +147,7 @@ def _settings(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_metrics(path: Path) -> dict[str, Any]:
-    file = path / "metrics.json"
-    if not file.is_file():
-        return {}
-    try:
-        return json.loads(file.read_text())
-    except json.JSONDecodeError:
-        raise VaelabError(f"{file} is corrupt") from None
+    return Run(path).read_metrics()
 
 
 def load_results(paths: Sequence[str | Path]) -> tuple[list[RunResult], list[str]]:

@@ -42,7 +42,8 @@ import yaml
 from tqdm.auto import tqdm
 
 from vaelab.config import RunConfig, build_config
-from vaelab.errors import ConfigError, VaelabError
+from vaelab.errors import MAX_SEED, ConfigError, VaelabError
+from vaelab.io import read_text
 from vaelab.io import write_text
 
 __all__ = [
@@ -193,7 +194,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     if not path.is_file():
         raise ConfigError(f"sweep file {path} does not exist")
     try:
-        text = path.read_text()
+        text = read_text(path)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         obj = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -253,8 +254,8 @@ def parse_sweep(obj: Any, source: str = "<sweep>", lines: Lines | None = None) -
     if not isinstance(seeds, list) or not seeds:
         fail(("seeds",), "seeds must be a non-empty list of integers, e.g. [0, 1, 2]")
     for i, s in enumerate(seeds):
-        if not isinstance(s, int) or isinstance(s, bool) or s < 0:
-            fail(("seeds", str(i)), f"seeds must be non-negative integers, got {s!r}")
+        if not isinstance(s, int) or isinstance(s, bool) or not 0 <= s <= MAX_SEED:
+            fail(("seeds", str(i)), f"seeds must be integers in [0, {MAX_SEED}], got {s!r}")
         if s in seeds[:i]:
             fail(("seeds", str(i)), f"seed {s} is listed twice")
 
@@ -424,10 +425,11 @@ def missing_metrics(run_dir: str | Path, metrics: list[str] | tuple[str, ...] | 
     ``metrics=None`` means every group that applies to the run's data; the result is then
     ``None`` (evaluate everything) while nothing has been evaluated yet.
     """
-    path = Path(run_dir) / "metrics.json"
+    from vaelab.runs import Run
+
     try:
-        done = set(json.loads(path.read_text()).get("seconds", {})) if path.is_file() else set()
-    except json.JSONDecodeError:
+        done = set(Run(run_dir).read_metrics().get("seconds", {}))
+    except VaelabError:
         done = set()
     if metrics is None:
         if not done:
@@ -595,8 +597,10 @@ def _run_job(job: _Job) -> RunOutcome:
         trained, evaluated = complete_run(job.path, job.config, job.metrics, job.num_samples, job.progress)
     except Interrupted:
         raise
-    except VaelabError as e:
-        return RunOutcome(job.name, "failed", seconds=time.perf_counter() - start, message=" ".join(str(e).split()))
+    except Exception as e:  # one run's failure, expected (VaelabError) or not, must not abort the sweep
+        what = "" if isinstance(e, VaelabError) else f"{type(e).__name__}: "
+        return RunOutcome(job.name, "failed", seconds=time.perf_counter() - start,
+                          message=what + " ".join(str(e).split()))
     finally:
         torch.set_num_threads(threads)
         Path(job.lock).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ discriminator with its own Adam settings).
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,14 +31,15 @@ __all__ = ["ModelConfig", "Model", "Objective", "check_range", "check_disc_adam"
 
 def check_range(name: str, value: float, low: float | None = None, high: float | None = None,
                 strict: bool = False) -> None:
-    """Raises :class:`ConfigError` unless ``low <= value <= high`` (``<`` when ``strict``)."""
+    """Raises :class:`ConfigError` unless ``value`` is finite and ``low <= value <= high`` (``<`` when ``strict``)."""
     bad_low = low is not None and (value <= low if strict else value < low)
     bad_high = high is not None and (value >= high if strict else value > high)
-    if bad_low or bad_high or value != value:
+    if bad_low or bad_high or not math.isfinite(value):
         op = "<" if strict else "<="
         lo = f"{low} {op} " if low is not None else ""
         hi = f" {op} {high}" if high is not None else ""
-        raise ConfigError(f"invalid {name}={value}: need {lo}{name}{hi}")
+        finite = "" if math.isfinite(value) else " (a finite number)"
+        raise ConfigError(f"invalid {name}={value}: need {lo}{name}{hi}{finite}")
 
 
 def check_disc_adam(config: object) -> None:

@@ -136,7 +136,7 @@ def _find_mnist(root: Path, stem: str, download: bool) -> Path:
                 return candidate
     if not download:
         raise DataError(
-            f"mnist: {stem}[.gz] not found in {root}; pass download=True (CLI: --download) or put the "
+            f"mnist: {stem}[.gz] not found in {root}; pass download=True (CLI: data.download=true) or put the "
             "IDX files there"
         )
     path = root / f"{stem}.gz"
@@ -292,7 +292,7 @@ def _cifar_dir(root: Path, download: bool) -> Path:
         return root
     if not download:
         raise DataError(
-            f"cifar10: no {_CIFAR10_DIR} folder in {root}; pass download=True (CLI: --download) or "
+            f"cifar10: no {_CIFAR10_DIR} folder in {root}; pass download=True (CLI: data.download=true) or "
             f"extract cifar-10-python.tar.gz there"
         )
     archive = root / "cifar-10-python.tar.gz"

@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import tiny_overrides
+
 from vaelab.cli import main
 
 TINY = " ".join(shlex.quote(a) for a in ["--dataset", "digits", "--no-progress", "--no-figures", *tiny_overrides()])

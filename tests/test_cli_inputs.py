@@ -8,9 +8,9 @@ import sys
 
 import pytest
 import torch
+from conftest import tiny_overrides
 from PIL import Image
 
-from conftest import tiny_overrides
 from vaelab.cli import main
 
 TINY = ["--dataset", "digits", "--no-progress", *tiny_overrides()]

@@ -34,9 +34,9 @@ def test_a_model_too_large_for_memory_is_refused_and_a_large_one_warned():
 
 
 def test_the_cli_refuses_a_huge_latent_size_before_making_the_run(tmp_path, capsys):
-    from vaelab.cli import main
-
     from conftest import tiny_overrides
+
+    from vaelab.cli import main
 
     code = main(["train", "--model", "vae", "--dataset", "digits", "--out", str(tmp_path / "r"), "--steps", "2",
                  "--no-progress", *tiny_overrides(), "latent_dim=100000000"])

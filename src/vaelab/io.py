@@ -15,7 +15,7 @@ import torch
 
 from vaelab.errors import ConfigError, RunError
 
-__all__ = ["atomic_path", "read_text", "read_json_mapping", "write_text", "write_json", "save_torch"]
+__all__ = ["atomic_path", "read_text", "read_json_mapping", "umask_mode", "write_text", "write_json", "save_torch"]
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -28,13 +28,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())
+    umask_mode(tmp)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def umask_mode(path: str | Path) -> None:
+    """Gives a file made by ``mkstemp`` (always 0600) the mode a plain ``open`` would: 0666 minus the umask."""
+    os.chmod(path, 0o666 & ~_umask())
 
 
 def _umask() -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from vaelab.errors import DataError
+from vaelab.io import umask_mode
 
 __all__ = ["download", "md5sum"]
 
@@ -47,6 +48,7 @@ def download(urls: str | Iterable[str], dest: str | Path, md5: str | None = None
                 shutil.copyfileobj(response, f, 1 << 20)
             if md5 is not None and md5sum(tmp) != md5:
                 raise OSError("checksum mismatch")
+            umask_mode(tmp)
             os.replace(tmp, dest)
             return dest
         except Exception as e:

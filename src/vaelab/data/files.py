@@ -44,6 +44,7 @@ from tqdm import tqdm
 from vaelab.data.base import Dataset, TensorDataset, split_indices
 from vaelab.data.download import download as fetch
 from vaelab.errors import DataError
+from vaelab.io import umask_mode
 
 __all__ = ["load_mnist", "load_cifar10", "load_celeba", "load_imagenet32", "LOADERS"]
 
@@ -403,6 +404,7 @@ def _build_cache(folder: Path, names: list[str], path: Path) -> None:
             np.lib.format.write_array_header_1_0(f, header)
             for name in tqdm(names, desc="caching celeba", unit="img", disable=not sys.stderr.isatty()):
                 f.write(_celeba_image(folder / name).tobytes())
+        umask_mode(tmp)
         os.replace(tmp, path)
     except OSError as e:
         raise DataError(

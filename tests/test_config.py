@@ -118,3 +118,33 @@ def test_per_dataset_defaults_yield_to_the_user():
     stored = build_config(model="beta_tcvae", dataset="dsprites").to_dict()
     resumed = build_config(base=stored, dataset="dsprites")
     assert resumed.model_config.beta == 5.0
+
+
+@pytest.mark.parametrize("override,message", [
+    ("train.lr=.inf", "train.lr must be a finite number, got inf"),
+    ("beta=.nan", "model.beta must be a finite number"),
+    ("data.cache_gib=-.inf", "data.cache_gib must be a finite number"),
+    ("train.seed=4294967296", r"invalid train.seed=4294967296: need an integer in \[0, 4294967295\]"),
+    ("data.split_seed=-1", "invalid data.split_seed=-1"),
+])
+def test_non_finite_numbers_and_out_of_range_seeds_are_refused(override, message):
+    with pytest.raises(ConfigError, match=message):
+        build_config(model="beta_vae", dataset="digits", overrides=[override])
+
+
+def test_one_budget_per_source_and_a_later_source_replaces_the_earlier():
+    with pytest.raises(ConfigError, match="--epochs and --steps are both given"):
+        build_config(model="vae", dataset="digits", epochs=2, steps=5)
+    with pytest.raises(ConfigError, match="both given in the KEY=VALUE overrides"):
+        build_config(model="vae", dataset="digits", overrides=["train.steps=5", "epochs=2"])
+    resumed = build_config(base=build_config(model="vae", dataset="digits", epochs=2).to_dict(), steps=30)
+    assert (resumed.train.epochs, resumed.train.steps) == (None, 30)
+    flagged = build_config(model="vae", dataset="digits", steps=5, overrides=["train.epochs=2"])
+    assert (flagged.train.epochs, flagged.train.steps) == (2, None)
+
+
+def test_config_files_with_a_byte_order_mark_load(tmp_path):
+    text = "model: {name: vae}\ntrain: {steps: 7}\n"
+    (tmp_path / "a.yaml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (tmp_path / "b.yaml").write_text(text, encoding="utf-16")
+    assert load_config_file(tmp_path / "a.yaml") == load_config_file(tmp_path / "b.yaml") == yaml.safe_load(text)

@@ -14,6 +14,7 @@ There is no global configuration: a resolved :class:`RunConfig` is all a run dep
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any, Union
 
 import yaml
 
-from vaelab.errors import ConfigError, check_seed
+from vaelab.errors import ConfigError, check_seed, user_input
 from vaelab.io import read_text
 from vaelab.models import ModelConfig, model_class
 from vaelab.models.base import check_range
@@ -290,9 +291,12 @@ def _coerce(value: Any, tp: Any, name: str) -> Any:
         if isinstance(value, bool):
             raise ConfigError(f"{name} must be a number, got {value!r}")
         try:
-            return float(value) if isinstance(value, (int, float, str)) else _fail(name, "a number", value)
+            number = float(value) if isinstance(value, (int, float, str)) else _fail(name, "a number", value)
         except ValueError:
             raise ConfigError(f"{name} must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise ConfigError(f"{name} must be a finite number, got {value!r}")
+        return number
     if tp is str:
         if isinstance(value, (dict, list)):
             _fail(name, "a string", value)
@@ -319,7 +323,8 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
     try:
-        d = yaml.safe_load(read_text(path))
+        with user_input(f"config file {path}"):
+            d = yaml.safe_load(read_text(path))
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         where = f" (line {line + 1})" if line is not None else ""

@@ -22,7 +22,7 @@ import torch
 import yaml
 
 from vaelab.config import RunConfig
-from vaelab.errors import ConfigError, RunError, VaelabError
+from vaelab.errors import ConfigError, RunError, VaelabError, user_input
 from vaelab.io import read_json_mapping, read_text, write_json, write_text
 from vaelab.models import Model, build_model
 
@@ -90,7 +90,8 @@ class Run:
 
     def config(self) -> RunConfig:
         try:
-            return RunConfig.from_dict(yaml.safe_load(read_text(self.config_file)) or {})
+            with user_input(str(self.config_file)):
+                return RunConfig.from_dict(yaml.safe_load(read_text(self.config_file)) or {})
         except yaml.YAMLError:
             raise RunError(f"{self.config_file} is corrupt (not valid YAML); restore it from a copy "
                            "or start a new run") from None

@@ -42,7 +42,7 @@ import yaml
 from tqdm.auto import tqdm
 
 from vaelab.config import RunConfig, build_config
-from vaelab.errors import MAX_SEED, ConfigError, VaelabError
+from vaelab.errors import MAX_SEED, ConfigError, VaelabError, user_input
 from vaelab.io import read_text
 from vaelab.io import write_text
 
@@ -204,7 +204,8 @@ def load_sweep(path: str | Path) -> SweepSpec:
                           "fix the syntax") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"sweep file {path} cannot be read ({e})") from None
-    return parse_sweep(obj, str(path), lines=_line_map(node, str(path)) if node is not None else {})
+    with user_input(f"sweep file {path}"):
+        return parse_sweep(obj, str(path), lines=_line_map(node, str(path)) if node is not None else {})
 
 
 def parse_sweep(obj: Any, source: str = "<sweep>", lines: Lines | None = None) -> SweepSpec:

@@ -86,7 +86,7 @@ CASES = [
     ("seed-negative", "sample {run} --seed -1", "--seed"),
     ("seed-override-too-large", "train --model vae --out {new} --steps 2 {tiny} train.seed=99999999999999999999",
      "train.seed"),
-    ("sweep-seed-too-large", "sweep {tmp}/seed.yaml --out {new}", "seeds must be integers in [0, 4294967295]"),
+    ("sweep-seed-too-large", "sweep {tmp}/seed.yaml --out {new}", "seeds must be non-negative integers up to 4294967295"),
     ("option-type", "train --model vae --out {new} --steps 2 {tiny} data.options.size=big", "data.options.size"),
     ("option-unknown", "train --model vae --out {new} --steps 2 {tiny} data.options.colour=1",
      "unsupported dataset option data.options.colour"),

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 import torch
+import yaml
 from conftest import tiny_overrides
 from PIL import Image
 
@@ -99,9 +100,9 @@ def test_one_run_raising_an_unexpected_error_does_not_abort_the_sweep(tmp_path, 
         return real(run_dir, config, *args, **kwargs)
 
     monkeypatch.setattr(sweeps, "complete_run", flaky)
-    tiny = {k: v for k, _, v in (o.partition("=") for o in tiny_overrides())}
+    tiny = {k: yaml.safe_load(v) for k, _, v in (o.partition("=") for o in tiny_overrides())}
     spec = sweeps.parse_sweep({"methods": ["vae"], "datasets": ["digits"], "seeds": [0, 1],
-                               "overrides": {"steps": 2, **{k: __import__("yaml").safe_load(v) for k, v in tiny.items()}},
+                               "overrides": {"steps": 2, **tiny},
                                "metrics": ["reconstruction"], "num_samples": 20})
     with pytest.raises(VaelabError, match=r"1 of 2 runs failed: vae-digits-seed0 \(TypeError: '<' not supported"):
         sweeps.run_sweep(spec, tmp_path / "sw", progress=False)

@@ -28,8 +28,9 @@ def test_written_files_follow_the_umask(tmp_path, umask, mask, mode):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode
 
 
-@pytest.mark.parametrize("bom,encoding", [(b"", "utf-8"), (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                                          (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF32_LE, "utf-32-le")])
+@pytest.mark.parametrize("bom,encoding", [(b"", "utf-8"), (codecs.BOM_UTF8, "utf-8"),
+                                          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+                                          (codecs.BOM_UTF32_LE, "utf-32-le")])
 def test_text_with_any_byte_order_mark_reads_the_same(tmp_path, bom, encoding):
     text = "model: {name: vae}  # d\u00e9j\u00e0\n"
     (tmp_path / "c.yaml").write_bytes(bom + text.encode(encoding))

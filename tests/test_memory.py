@@ -9,8 +9,8 @@ from vaelab.memory import BYTES_PER_PARAMETER, check_training_memory, count_para
 from vaelab.models import build_model
 
 
-@pytest.mark.parametrize("model,dataset,shape", [("vae", "dsprites", (1, 64, 64)), ("factor_vae", "digits", (1, 32, 32)),
-                                                 ("avae", "mog", (100,))])
+@pytest.mark.parametrize("model,dataset,shape", [("vae", "dsprites", (1, 64, 64)),
+                                                 ("factor_vae", "digits", (1, 32, 32)), ("avae", "mog", (100,))])
 def test_the_meta_count_equals_the_real_model(model, dataset, shape):
     cfg = build_config(model=model, dataset=dataset)
     real = build_model(cfg.model, cfg.model_config, shape, (0.0, 1.0))

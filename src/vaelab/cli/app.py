@@ -16,8 +16,9 @@ import click
 
 from vaelab.errors import MAX_SEED, VaelabError, VaelabWarning
 
-__all__ = ["CONTEXT", "COUNT", "MAX_ROWS", "POSITIVE", "STEPS", "FiniteFloat", "cli", "ckpt_opt", "device_opt", "echo_table", "figure_out",
-           "load_run", "main", "run_arg", "seed_opt", "show_progress", "val_codes", "val_images", "value_range"]
+__all__ = ["CONTEXT", "COUNT", "MAX_ROWS", "POSITIVE", "STEPS", "FiniteFloat", "cli", "ckpt_opt", "device_opt",
+           "echo_table", "figure_out", "load_run", "main", "run_arg", "seed_opt", "show_progress", "val_codes",
+           "val_images", "value_range"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -81,7 +82,8 @@ run_arg = click.argument("run_dir", type=click.Path(path_type=Path))
 ckpt_opt = click.option("--checkpoint", type=click.Choice(["best", "latest"]), default="best", show_default=True,
                         help="Which checkpoint to use.")
 device_opt = click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-seed_opt = click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True, help="Seed of the random draws.")
+seed_opt = click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
+                        help="Seed of the random draws.")
 
 
 def value_range(run, checkpoint: str = "best") -> tuple[float, float] | None:

@@ -56,7 +56,8 @@ def sweep(sweep_file, preset, budget, out, workers, executor, address, no_report
         spec = chosen.sweep(budget)
     else:
         chosen, spec = None, sweeps.load_sweep(sweep_file)
-    sweeps.run_sweep(spec, out, workers=workers, executor=executor, address=address, progress=show_progress(no_progress))
+    sweeps.run_sweep(spec, out, workers=workers, executor=executor, address=address,
+                     progress=show_progress(no_progress))
     click.echo(report.terminal_table([out], preset=chosen))
     if not no_report:
         for path in report.write_report([out], out / "report", preset=chosen).values():

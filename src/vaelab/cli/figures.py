@@ -84,7 +84,8 @@ def reconstruct(run_dir, num, seed, checkpoint, device, out) -> None:
 @cli.command(context_settings=CONTEXT)
 @run_arg
 @click.option("--dims", help="Comma-separated latent dimensions (default all).")
-@click.option("--limit", type=POSITIVE, default=2.0, show_default=True, help="Traverse each dimension over [-limit, limit].")
+@click.option("--limit", type=POSITIVE, default=2.0, show_default=True,
+              help="Traverse each dimension over [-limit, limit].")
 @click.option("--steps", type=STEPS, default=9, show_default=True, help="Values per dimension.")
 @seed_opt
 @ckpt_opt
@@ -118,7 +119,8 @@ def traverse(run_dir, dims, limit, steps, seed, checkpoint, device, out) -> None
 
 @cli.command(context_settings=CONTEXT)
 @run_arg
-@click.option("-n", "--pairs", type=click.IntRange(1, MAX_ROWS), default=8, show_default=True, help="Number of held-out image pairs (rows).")
+@click.option("-n", "--pairs", type=click.IntRange(1, MAX_ROWS), default=8, show_default=True,
+              help="Number of held-out image pairs (rows).")
 @click.option("--steps", type=STEPS, default=10, show_default=True, help="Interpolation points per row, ends included.")
 @seed_opt
 @ckpt_opt

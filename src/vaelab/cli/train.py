@@ -20,7 +20,8 @@ __all__ = ["demo", "train"]
 @click.option("--steps", type=int, help="Budget in optimisation steps (instead of epochs).")
 @click.option("--subset", type=int, help="Train on only N items of the training split.")
 @click.option("--batch-size", type=int, help="Minibatch size (default 100).")
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed of initialisation, data order and sampling (default 0).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED),
+              help="Seed of initialisation, data order and sampling (default 0).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), help="Device (default auto).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="YAML config (model/data/train sections).")
 @click.option("--data-root", help="Local path of the dataset files (real datasets).")

@@ -256,7 +256,7 @@ def parse_sweep(obj: Any, source: str = "<sweep>", lines: Lines | None = None) -
         fail(("seeds",), "seeds must be a non-empty list of integers, e.g. [0, 1, 2]")
     for i, s in enumerate(seeds):
         if not isinstance(s, int) or isinstance(s, bool) or not 0 <= s <= MAX_SEED:
-            fail(("seeds", str(i)), f"seeds must be integers in [0, {MAX_SEED}], got {s!r}")
+            fail(("seeds", str(i)), f"seeds must be non-negative integers up to {MAX_SEED}, got {s!r}")
         if s in seeds[:i]:
             fail(("seeds", str(i)), f"seed {s} is listed twice")
 

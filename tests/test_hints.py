@@ -61,7 +61,7 @@ COMMANDS = _commands()
 FLAGS = {opt for cmd in COMMANDS.values() for p in cmd.params for opt in (*p.opts, *p.secondary_opts)}
 COMMAND_HINT = re.compile(r"(?<!a )vaelab((?: [a-z][a-z-]*)+)((?: (?:--?[a-z][a-z-]*|[A-Za-z0-9_./{}]+))*)")
 FLAG_HINT = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
-OVERRIDE_HINT = re.compile(r"(?<![\w.])((?:data|train|model)\.[a-z_]+(?:\.[a-z_]+)?)=([^\s,;)]*)")
+OVERRIDE_HINT = re.compile(r"(?<![\w.])((?:data|train|model)\.[a-z_]+(?:\.[a-z_]+)?)=(\[[^\]]*\]|[^\s,;)]*)")
 
 HINTS = [(where, text) for where, text in _messages()
          if COMMAND_HINT.search(text) or FLAG_HINT.search(text) or OVERRIDE_HINT.search(text)]
@@ -97,8 +97,7 @@ def test_every_hint_runs(where, text):
             pytest.fail(f"{where}: the hint `vaelab {' '.join(words)}` does not parse: {e.format_message()}")
     for flag in FLAG_HINT.findall(text):
         assert flag in FLAGS, f"{where}: hint names {flag}, which no command has"
-    for key, value in OVERRIDE_HINT.findall(text):
-        value = "1" if value in ("", "...", "X") else value
-        if key == "model.name":
-            continue
-        build_config(model="vae", dataset="digits", overrides=[f"{key}={value}"])
+    overrides = [f"{key}={'1' if value in ('', '...', 'X') else value}"
+                 for key, value in OVERRIDE_HINT.findall(text) if key != "model.name"]
+    if overrides:  # the overrides of one message are meant together
+        build_config(model="vae", dataset="digits", overrides=overrides)

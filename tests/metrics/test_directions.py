@@ -13,6 +13,7 @@ from vaelab.metrics.directions import (
     directions_from_votes,
     latent_directions,
     min_variance_directions,
+    occupied_subspace,
     pca_factor_vae,
     pca_factor_vae_score,
     pca_mig,
@@ -129,10 +130,18 @@ def test_rotation_keeps_pca_metrics_high_and_drops_axis_mig():
 def test_identity_and_constant_pca_factor_vae():
     data = Toy()
     ident = pca_factor_vae_score(data, lambda x: x.flatten(1), gen(), batch_size=50, num_train=60, num_eval=30)
-    assert ident["pca_factor_vae.eval_accuracy"] == 1.0
-    const = pca_factor_vae_score(data, lambda x: torch.zeros(len(x), 3), gen(), batch_size=50,
-                                 num_train=60, num_eval=30)
-    assert const["pca_factor_vae.eval_accuracy"] == pytest.approx(1 / 3)
+    assert ident["pca_factor_vae.eval_accuracy"] == 1.0 and ident["pca_factor_vae.subspace_dims"] == 3.0
+    zeros = lambda x: torch.zeros(len(x), 3)
+    # Constant codes occupy no subspace: every score is 0, as for the FactorVAE metric ...
+    const = pca_factor_vae_score(data, zeros, gen(), batch_size=50, num_train=60, num_eval=30)
+    assert const == {"pca_factor_vae.train_accuracy": 0.0, "pca_factor_vae.eval_accuracy": 0.0,
+                     "pca_factor_vae.subspace_dims": 0.0}
+    assert pca_mig_score(data, zeros, gen(), num_train=200, num_votes=30, batch_size=20) == {"pca_mig": 0.0}
+    with pytest.raises(DataError, match="no direction"):
+        latent_directions(data, zeros, gen(), num_votes=30, batch_size=20)
+    # ... while the paper's algorithm votes for one and the same axis: chance level.
+    raw = pca_factor_vae_score(data, zeros, gen(), batch_size=50, num_train=60, num_eval=30, subspace="raw")
+    assert raw["pca_factor_vae.eval_accuracy"] == pytest.approx(1 / 3)
 
 
 def test_pca_mig_score_reuses_given_directions_and_cache():
@@ -168,3 +177,75 @@ def test_errors():
         latent_directions(Toy(), rotated, gen(), num_votes=2)
     with pytest.raises(DataError, match="dimensions"):
         pca_mig(np.zeros((4, 3)), np.zeros((4, 1), dtype=int), np.eye(2))
+    with pytest.raises(ConfigError, match="subspace"):
+        latent_directions(Toy(), rotated, gen(), subspace="axes")
+    with pytest.raises(ConfigError, match="num_spread_estimate"):
+        latent_directions(Toy(), rotated, gen(), num_spread_estimate=1)
+
+
+def test_occupied_subspace_keeps_the_directions_with_spread():
+    rng = np.random.default_rng(3)
+    q = np.linalg.qr(rng.normal(size=(5, 5)))[0]
+    z = (rng.normal(size=(4000, 5)) * [2.0, 1.0, 0.5, 0.01, 1e-4]) @ q.T
+    basis = occupied_subspace(z).numpy()
+    assert basis.shape == (5, 3)
+    assert np.allclose(basis.T @ basis, np.eye(3), atol=1e-12)
+    # The kept columns span the first three principal axes of the data, largest first.
+    for j in range(3):
+        assert abs(basis[:, j] @ q[:, j]) > 0.999
+    assert occupied_subspace(z, min_spread=0.0).shape == (5, 5)
+    assert occupied_subspace(z, min_spread=5.0).shape == (5, 0)
+    with pytest.raises(ConfigError, match="min_spread"):
+        occupied_subspace(z, min_spread=-1.0)
+
+
+class FiveFactors(FactorGridDataset):
+    """Five factors; an observation is its factor values and its grid index (for per-item noise)."""
+
+    name = "five"
+    factor_names = ("a", "b", "c", "d", "e")
+    factor_sizes = (4, 5, 6, 5, 4)
+    shape = (6, 1, 1)
+
+    def render(self, factors):
+        f = self.check_factors(factors)
+        return torch.cat([f, self.index_of(f)[:, None]], 1).float()[:, :, None, None]
+
+
+def _oracle(rotate: str):
+    """Codes of issue 12, item 5: 5 factors in [-1, 1] plus noise of std 0.05, rotated by a random
+    orthogonal matrix, plus 3 dead axes of std 1e-3 (appended, or rotated together with the factors)."""
+    data = FiveFactors()
+    g = torch.Generator().manual_seed(5)
+    noise = torch.randn(len(data), 8, generator=g, dtype=torch.float64) * torch.tensor([0.05] * 5 + [1e-3] * 3,
+                                                                                       dtype=torch.float64)
+    sizes = torch.tensor(data.factor_sizes, dtype=torch.float64)
+    q5 = torch.linalg.qr(torch.randn(5, 5, generator=g, dtype=torch.float64))[0]
+    q8 = torch.linalg.qr(torch.randn(8, 8, generator=g, dtype=torch.float64))[0]
+
+    def encode(x):
+        x = x.flatten(1).double()
+        z = noise[x[:, 5].long()].clone()
+        z[:, :5] += 2.0 * x[:, :5] / (sizes - 1) - 1.0
+        return torch.cat([z[:, :5] @ q5, z[:, 5:]], 1) if rotate == "factors" else z @ q8
+
+    truth = torch.cat([q5, torch.zeros(5, 3, dtype=torch.float64)], 1) if rotate == "factors" else q8[:5]
+    return data, encode, truth
+
+
+@pytest.mark.parametrize("rotate", ["factors", "all"])
+def test_algorithm2_in_the_occupied_subspace_ignores_dead_axes(rotate):
+    data, encode, truth = _oracle(rotate)
+    cache = CodeCache(data, encode)
+    kw = {"batch_size": 100, "num_spread_estimate": 2000}
+    d = latent_directions(data, cache, gen(), num_votes=500, **kw)
+    cos = torch.abs((d * truth).sum(1))
+    assert bool((cos > 0.95).all()), cos
+    raw = latent_directions(data, cache, gen(), num_votes=500, subspace="raw", **kw)
+    # The paper's variant puts every factor's direction into the dead subspace.
+    assert float(torch.abs((raw * truth).sum(1)).max()) < 0.05
+    pfv = pca_factor_vae_score(data, cache, gen(), num_train=500, num_eval=500, **kw)
+    assert pfv["pca_factor_vae.eval_accuracy"] > 0.98 and pfv["pca_factor_vae.subspace_dims"] == 5.0
+    assert pca_factor_vae_score(data, cache, gen(), num_train=500, num_eval=500, subspace="raw",
+                                **kw)["pca_factor_vae.eval_accuracy"] < 0.5
+    assert pca_mig_score(data, cache, gen(), num_train=2000, num_votes=500, **kw)["pca_mig"] > 0.8

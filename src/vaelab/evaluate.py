@@ -156,8 +156,11 @@ def _gt(name: str, defaults: dict[str, int]) -> Callable[[EvalContext, torch.Gen
 def _directions(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
     from vaelab.metrics.directions import direction_angles, latent_directions
 
-    d = latent_directions(ctx.data, ctx.encoder(), g, num_votes=ctx.n(10_000))
+    d = latent_directions(ctx.data, ctx.encoder(), g, num_votes=ctx.n(10_000), num_spread_estimate=ctx.n(10_000))
     angles = direction_angles(d)
+    axes = ctx.axes()
+    if axes is not None:  # stored in the full code space, zero on the axes the metrics do not see
+        d = torch.zeros(len(d), ctx.model.latent_dim, dtype=d.dtype).index_copy_(1, axes.cpu(), d)
     k = len(angles)
     off = angles[~torch.eye(k, dtype=torch.bool)]
     return {"directions.mean_angle": float(off.mean()) if k > 1 else math.nan,
@@ -193,8 +196,8 @@ GROUND_TRUTH_METRICS: dict[str, Callable[[EvalContext, torch.Generator], dict[st
     "dci": _gt("dci", {"num_train": 10_000, "num_test": 5_000}),
     "sap": _gt("sap", {"num_train": 10_000, "num_test": 5_000}),
     "directions": _directions,
-    "pca_factor_vae": _gt("pca_factor_vae", {"num_train": 10_000, "num_eval": 5_000}),
-    "pca_mig": _gt("pca_mig", {"num_train": 10_000, "num_votes": 10_000}),
+    "pca_factor_vae": _gt("pca_factor_vae", {"num_train": 10_000, "num_eval": 5_000, "num_spread_estimate": 10_000}),
+    "pca_mig": _gt("pca_mig", {"num_train": 10_000, "num_votes": 10_000, "num_spread_estimate": 10_000}),
 }
 
 METRICS: dict[str, Callable[[EvalContext, torch.Generator], dict[str, Any]]] = {

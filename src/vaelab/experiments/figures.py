@@ -96,15 +96,31 @@ def _relevance(model, codes: torch.Tensor, metrics: dict[str, float]) -> tuple[t
 
 
 def _directions(result: RunResult, data, model, codes: torch.Tensor) -> tuple[np.ndarray, str]:
+    """Algorithm-2 directions in the full code space: from ``metrics.json`` when evaluated, else
+    estimated in the subspace the codes occupy, on the model's evaluation axes (the ARD-VAE's active ones)."""
+    axes = model.evaluation_axes()
     if "directions.vectors" in result.arrays:
-        return np.asarray(result.arrays["directions.vectors"], dtype=np.float64), "from metrics.json"
+        d = np.asarray(result.arrays["directions.vectors"], dtype=np.float64)
+        if d.shape[1] != model.latent_dim and axes is not None and d.shape[1] == len(axes):
+            d = _embed(d, axes, model.latent_dim)
+        return d, "from metrics.json"
     from vaelab.metrics.directions import latent_directions
 
     votes = 8 * data.num_factors
     encode = lambda x: model.encode(torch.as_tensor(x, dtype=torch.float32)).detach()
+    pick = encode if axes is None else (lambda x: encode(x)[:, axes])
     with torch.no_grad():
-        d = latent_directions(data, encode, torch.Generator().manual_seed(0), batch_size=64, num_votes=votes)
-    return d.numpy(), f"estimated for the report from {votes} votes of 64 items"
+        d = latent_directions(data, pick, torch.Generator().manual_seed(0), batch_size=64, num_votes=votes,
+                              num_spread_estimate=2000).numpy()
+    where = "" if axes is None else f" on the {len(axes)} active axes"
+    return (d if axes is None else _embed(d, axes, model.latent_dim),
+            f"estimated for the report from {votes} votes of 64 items{where}")
+
+
+def _embed(d: np.ndarray, axes: torch.Tensor, latent_dim: int) -> np.ndarray:
+    full = np.zeros((len(d), latent_dim))
+    full[:, axes.cpu().numpy()] = d
+    return full
 
 
 def _scale(shape: Sequence[int]) -> int:

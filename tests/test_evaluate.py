@@ -42,7 +42,13 @@ def test_ground_truth_metrics_on_dsprites(dsprites_run):
         assert key in m and m[key] == m[key], key
     assert 0.0 <= m["mig"] <= 1.0 and 0.0 <= m["factor_vae.eval_accuracy"] <= 1.0
     assert len(out["arrays"]["directions.angles"]) == 5
-    assert m["latent.entropy_ground_truth"] == 3.0
+    assert m["latent.entropy_ground_truth"] == m["latent.entropy_code_ground_truth"] == 3.0
+    from vaelab.metrics.latent import normal_reference_entropy
+
+    for key, variant in (("latent.entropy", "vaelab"), ("latent.entropy_code", "code")):
+        assert m[f"{key}_on_normal"] == normal_reference_entropy(6, int(m["latent.entropy_num_codes"]),
+                                                                    m["latent.entropy_bandwidth"], variant)
+    assert len(out["arrays"]["directions.vectors"][0]) == 6
     on_disk = json.loads((dsprites_run / "metrics.json").read_text())
     assert on_disk["metrics"] == m and set(on_disk["seconds"]) == set(names)
 

@@ -35,7 +35,8 @@ def model(name="vae", latent_dim=2, architecture="mlp", shape=(1, 8, 8)):
 def fitted():
     train = four_gaussians(1500, 0)
     options = {"maf": {}, "realnvp": SMALL["realnvp"]}  # Table 5's MAF; a smaller RealNVP
-    return {kind: cls(2, epochs=20, **options[kind]).fit(train, torch.Generator().manual_seed(0))
+    early = {"patience": 5, "val_fraction": 0.1}  # the early-stopping option
+    return {kind: cls(2, epochs=20, **early, **options[kind]).fit(train, torch.Generator().manual_seed(0))
             for kind, cls in FLOW_KINDS.items()}
 
 
@@ -56,6 +57,8 @@ def test_table_5_architectures():
     kinds = [type(t).__name__ for t in nvp.flow.transform.transforms]
     assert kinds.count("GeneralCouplingTransform") == 8 and len(kinds) == 8 + 7
     assert (maf.lr, maf.batch_size, maf.epochs) == (1e-3, 100, 100)
+    # VCAE Algorithm 1 / B.3.1: every epoch, no held-out split (early stopping is an option).
+    assert (maf.patience, maf.val_fraction, nvp.patience, nvp.val_fraction) == (0, 0.0, 0, 0.0)
 
 
 @pytest.mark.parametrize("kind", sorted(FLOW_KINDS))
@@ -149,6 +152,28 @@ def test_bad_kinds_and_options_are_one_line_errors():
             MAFSampler(2, **options)
 
 
+def test_noise_is_drawn_afresh_for_every_minibatch():
+    s = MAFSampler(2, epochs=3, batch_size=200, noise_var=0.25, **SMALL["maf"])
+    seen = []
+    nll = s._nll
+    s._nll = lambda x: seen.append(x.detach().clone()) or nll(x)
+    codes = torch.zeros(200, 2)
+    s.fit(codes, torch.Generator().manual_seed(0))
+    assert len(seen) == 3  # one minibatch per epoch, no held-out scoring
+    # Standardised by the moments of the noisy codes: var(codes) + noise_var.
+    assert torch.allclose(s.shift, torch.zeros(2)) and torch.allclose(s.scale, torch.full((2,), 0.5))
+    for a, b in ((seen[0], seen[1]), (seen[1], seen[2])):
+        assert not torch.equal(a.flatten().sort().values, b.flatten().sort().values)
+    assert all(0.8 < float(x.std()) < 1.2 for x in seen)
+
+
+def test_early_stopping_needs_held_out_codes():
+    with pytest.raises(ConfigError, match="val_fraction above 0"):
+        MAFSampler(2, patience=3)
+    s = MAFSampler(2, epochs=50, patience=1, val_fraction=0.2, **SMALL["maf"]).fit(torch.randn(300, 2))
+    assert 1 <= int(s.fit_epochs) < 50 and math.isfinite(float(s.fit_val_nll))
+
+
 def test_fit_without_held_out_split_and_refuses_bad_codes():
     s = MAFSampler(2, epochs=2, val_fraction=0.0, **SMALL["maf"]).fit(four_gaussians(200, 0))
     assert int(s.fit_epochs) == 2 and math.isnan(float(s.fit_val_nll))
@@ -174,7 +199,10 @@ def vcae_run(tmp_path_factory):
 
 
 def test_training_fits_the_default_flow(vcae_run):
-    assert (vcae_run / "samplers" / "maf.pt").is_file()
+    saved, meta = load_sampler(vcae_run / "samplers" / "maf.pt")
+    # Every training code (digits: 1,350 training items), for the 100 epochs of VCAE B.3.1.
+    assert meta["num_codes"] == 1350 and meta["max_codes"] is None
+    assert int(saved.fit_epochs) == 100 and saved.noise_var == 0.05
 
 
 def test_fit_sampler_reports_held_out_likelihoods(vcae_run, capsys):
@@ -185,6 +213,12 @@ def test_fit_sampler_reports_held_out_likelihoods(vcae_run, capsys):
     assert set(rows) == {"maf", "gaussian"} and all(math.isfinite(v) for v in rows.values())
     saved, meta = load_sampler(vcae_run / "samplers" / "maf.pt")
     assert saved.epochs == 3 and meta["checkpoint"] == "best"
+    code, out, err = run_cli(capsys, "fit-sampler", vcae_run, "--kind", "maf", "--epochs", "30", "--patience", "1",
+                             "--max-codes", "600")
+    assert code == 0, err
+    assert "fitted maf to 600 training codes" in out and "held out for early stopping" in out
+    saved, meta = load_sampler(vcae_run / "samplers" / "maf.pt")
+    assert (saved.patience, saved.val_fraction, meta["max_codes"]) == (1, 0.1, 600)
     code, out, _ = run_cli(capsys, "fit-sampler", vcae_run, "--kind", "gmm")
     assert code == 0 and (vcae_run / "samplers" / "gmm.pt").is_file()
 

@@ -115,7 +115,7 @@ def _reconstruction(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
 def _latent(ctx: EvalContext, g: torch.Generator) -> dict[str, Any]:
     from vaelab.metrics.latent import latent_statistics
 
-    prior_var = float(ctx.model.prior().variance.mean())
+    prior_var = ctx.model.prior().variance.detach().double().cpu()
     return latent_statistics(ctx.model, ctx.codes(), g, prior_var=prior_var)
 
 

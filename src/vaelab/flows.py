@@ -14,14 +14,18 @@ built from zuko's transformations:
   permutations between them.
 
 Two additions to Table 5: the codes are standardised per dimension (a fixed affine map
-whose mean and scale are set from the fitting codes), so that the default learning rate
-suits codes of any scale; and, for models with fixed latent noise (cWAE, VCAE), the codes
-are fitted with that noise added, :math:`z = \mu(x) + \epsilon`, as VCAE Algorithm 1 does
-(``noise_var``, read from the model's config when the sampler is attached).
+whose mean and scale are the moments of the noisy fitting codes), so that the default
+learning rate suits codes of any scale; and, for models with fixed latent noise (cWAE,
+VCAE), the codes are fitted with that noise added, :math:`z = \mu(x) + \epsilon` with a fresh
+:math:`\epsilon` in every minibatch, as VCAE Algorithm 1 does (``noise_var``, read from the
+model's config when the sampler is attached).
 
-The fit follows VCAE B.3.1 / B.4.1 (Adam, learning rate 1e-3, batch 100, at most 100 epochs)
-and keeps a held-out tenth of the codes for early stopping: training stops after
-``patience`` epochs without a better held-out likelihood and the best parameters are kept.
+The fit follows VCAE Algorithm 1 and B.3.1 / B.4.1: Adam, learning rate 1e-3 without a
+schedule, batch 100, 100 epochs over all the codes it is given (:func:`vaelab.samplers.fit_run_sampler`
+gives it every training code). Early stopping is an option (``patience > 0``): a held-out
+``val_fraction`` of the codes (with one fixed noise draw) is scored after each epoch,
+training stops after ``patience`` epochs without a better held-out likelihood and the best
+parameters are kept.
 
 The ``"flow"`` sampler name resolves to the kind of Table 5 that fits the model
 (:func:`flow_kind`): RealNVP for the natural-image networks (CelebA, CIFAR10 and
@@ -119,12 +123,12 @@ class FlowSampler(Sampler):
         epochs: Most passes over the fitting codes (100; VCAE B.3.1).
         batch_size: Minibatch size (100; VCAE B.3.1).
         lr: Adam learning rate, constant (1e-3; VCAE B.3.1).
-        patience: Stop after this many epochs without a better held-out likelihood
-            (``0``: run every epoch).
-        val_fraction: Fraction of the codes held out for early stopping (``0``: none; the
-            last epoch's parameters are kept).
-        noise_var: Variance of Gaussian noise added to the codes before fitting (the
-            model's ``noise_var`` when ``None`` and attached to a model; else 0).
+        patience: Early stopping (an option; VCAE trains every epoch): stop after this many
+            epochs without a better held-out likelihood (``0``, default: run every epoch).
+        val_fraction: Fraction of the codes held out to score each epoch (``0``, default:
+            none; the last epoch's parameters are kept); needed for early stopping.
+        noise_var: Variance of the Gaussian noise added to the codes, drawn afresh for every
+            minibatch (the model's ``noise_var`` when ``None`` and attached to a model; else 0).
         seed: Seed of the initial parameters and permutations.
     """
 
@@ -133,8 +137,8 @@ class FlowSampler(Sampler):
     default_hidden: ClassVar[tuple[int, ...]] = (64,)
 
     def __init__(self, latent_dim: int, transforms: int | None = None, hidden: Sequence[int] | None = None,
-                 epochs: int = 100, batch_size: int = 100, lr: float = 1e-3, patience: int = 10,
-                 val_fraction: float = 0.1, noise_var: float | None = None, seed: int = 0):
+                 epochs: int = 100, batch_size: int = 100, lr: float = 1e-3, patience: int = 0,
+                 val_fraction: float = 0.0, noise_var: float | None = None, seed: int = 0):
         super().__init__(latent_dim)
         self.transforms = self.default_transforms if transforms is None else int(transforms)
         self.hidden = list(self.default_hidden if hidden is None else hidden)
@@ -163,6 +167,9 @@ class FlowSampler(Sampler):
         for field, ok in checks:
             if not ok:
                 raise ConfigError(f"invalid {name} option {field}={getattr(self, field)!r}")
+        if self.patience and not self.val_fraction:
+            raise ConfigError(f"{name}: early stopping (patience={self.patience}) scores held-out codes; "
+                              f"set val_fraction above 0 (e.g. 0.1)")
 
     def options(self) -> dict[str, Any]:
         return {"transforms": self.transforms, "hidden": list(self.hidden), "epochs": self.epochs,
@@ -197,26 +204,35 @@ class FlowSampler(Sampler):
         return -self.flow().log_prob(x).mean()
 
     def fit(self, codes: Tensor, generator: torch.Generator | None = None) -> "FlowSampler":
-        """Fits the flow to ``(N, L)`` codes by maximum likelihood (VCAE Eq. 9) and returns ``self``."""
+        """Fits the flow to ``(N, L)`` codes by maximum likelihood (VCAE Eq. 9, Algorithm 1) and returns ``self``."""
         z = self._check_codes(codes, 2).float()
         g = generator if generator is not None else torch.Generator().manual_seed(self.seed)
         if self.noise_var is None:
             self.noise_var = 0.0
-        if self.noise_var > 0.0:
-            z = z + math.sqrt(self.noise_var) * torch.randn(z.shape, generator=g)
+        noise_std = math.sqrt(self.noise_var)
         order = torch.randperm(len(z), generator=g)
         n_val = int(self.val_fraction * len(z))
         train, val = z[order[n_val:]], z[order[:n_val]]
+        if noise_std > 0.0 and n_val:
+            val = val + noise_std * torch.randn(val.shape, generator=g)
         device = self.shift.device
         self.shift.copy_(train.mean(0))
-        self.scale.copy_(train.std(0, unbiased=False).clamp_min(1e-6) if len(train) > 1 else torch.ones_like(self.scale))
-        train, val = ((t.to(device) - self.shift) / self.scale for t in (train, val))
+        spread = train.var(0, unbiased=False) if len(train) > 1 else torch.ones_like(self.scale)
+        self.scale.copy_((spread + self.noise_var).sqrt().clamp_min(1e-6))
+        train, val = train.to(device), (val.to(device) - self.shift) / self.scale
+
+        def batch(idx: Tensor) -> Tensor:
+            x = train[idx.to(device)]
+            if noise_std > 0.0:
+                x = x + noise_std * torch.randn(x.shape, generator=g).to(x)
+            return (x - self.shift) / self.scale
+
         opt = torch.optim.Adam(self.flow.parameters(), lr=self.lr)
         best, best_state, best_epoch, stale = math.inf, None, 0, 0
         for epoch in range(self.epochs):
             self.flow.train()
             for idx in torch.randperm(len(train), generator=g).split(self.batch_size):
-                loss = self._nll(train[idx.to(device)])
+                loss = self._nll(batch(idx))
                 if not bool(torch.isfinite(loss)):
                     break
                 opt.zero_grad(set_to_none=True)
@@ -224,7 +240,7 @@ class FlowSampler(Sampler):
                 opt.step()
             self.flow.eval()
             with torch.no_grad():
-                score = float(self._nll(val if len(val) else train))
+                score = float(self._nll(val)) if len(val) else float(loss)
             if not math.isfinite(score):
                 break
             if score < best or not len(val):

@@ -14,6 +14,7 @@ codes follow :math:`\mathcal{N}(0, (1 - h^2) I)` in expectation (Section III-B3)
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -29,6 +30,7 @@ from vaelab.io import write_json
 
 __all__ = [
     "kde_log_prob",
+    "kde_log_floor",
     "GaussianKDE",
     "Bandwidth",
     "optimal_bandwidth",
@@ -76,6 +78,24 @@ def kde_log_prob(z: Tensor, centres: Tensor, h: Tensor | float, chunk: int = 409
         total = part if total is None else torch.logaddexp(total, part)
     n = m - 1 if exclude_self else m
     return total - math.log(n) - 0.5 * l * torch.log(2.0 * math.pi * h.square())
+
+
+@functools.lru_cache(maxsize=64)
+def kde_log_floor(h: float, latent_dim: int, tail: float) -> float:
+    r"""Log of the floor :math:`\epsilon` that the authors' AVAE code adds to the KDE density.
+
+    :math:`\epsilon` is the density of one kernel :math:`\mathcal{N}(0, h^2 I_l)` at the radius
+    that holds all but ``tail`` of its mass, :math:`r^2 = h^2 \chi^2_l(1 - t)`:
+
+    .. math:: \log \epsilon = -\tfrac{l}{2} \log(2 \pi h^2) - \tfrac12 \chi^2_l(1 - t).
+
+    The code's ``max_cdf_epsilon`` is :math:`1 - t`. Its densities omit the common factor
+    :math:`(2\pi)^{-l/2}` of both the KDE and :math:`\epsilon`, so this is the same floor in
+    normalised units.
+    """
+    from scipy.stats import chi2
+
+    return -0.5 * latent_dim * math.log(2.0 * math.pi * h * h) - 0.5 * float(chi2.isf(tail, latent_dim))
 
 
 class GaussianKDE(Distribution):

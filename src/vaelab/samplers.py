@@ -297,9 +297,10 @@ def load_sampler(path: str | Path, model: "Model | None" = None) -> tuple[Sample
 
 
 @torch.no_grad()
-def encode_training_codes(run: "Run", model: "Model", max_codes: int | None = 10_000, seed: int = 0,
+def encode_training_codes(run: "Run", model: "Model", max_codes: int | None = None, seed: int = 0,
                           batch_size: int = 500) -> Tensor:
-    """Encodes (a seeded random subset of at most ``max_codes`` of) a run's training items."""
+    """Encodes a run's training items (all of them by default; else a seeded random subset of at
+    most ``max_codes``)."""
     from vaelab.data import load_dataset, split_indices
 
     cfg = run.config()
@@ -324,7 +325,7 @@ def _sampler_path(run: "Run", name: str) -> Path:
     return run.path / "samplers" / f"{name}.pt"
 
 
-def fit_run_sampler(run: "Run", name: str, model: "Model", which: str = "best", max_codes: int | None = 10_000,
+def fit_run_sampler(run: "Run", name: str, model: "Model", which: str = "best", max_codes: int | None = None,
                     seed: int = 0, **options: Any) -> Sampler:
     """Fits sampler ``name`` to a run's encoded training codes and saves it in ``RUN/samplers/NAME.pt``.
 
@@ -333,9 +334,11 @@ def fit_run_sampler(run: "Run", name: str, model: "Model", which: str = "best", 
         name: A key of :data:`SAMPLERS`.
         model: The run's model loaded from checkpoint ``which``.
         which: The checkpoint the model came from; the saved sampler records its fingerprint.
-        max_codes: Fit on a seeded random subset of at most this many training items.
+        max_codes: Fit on a seeded random subset of at most this many training items (``None``,
+            default: every training item, as VCAE Algorithm 1 fits its flows).
         seed: Seed of that subset and of the fit.
-        options: Sampler options (``n_components`` for ``"gmm"``, ``epochs`` for flows).
+        options: Sampler options (``n_components`` for ``"gmm"``; ``epochs``, ``patience``,
+            ``val_fraction`` for flows).
     """
     name = resolve_sampler_name(name, model)
     sampler = make_sampler(name, model, **options)
@@ -344,7 +347,7 @@ def fit_run_sampler(run: "Run", name: str, model: "Model", which: str = "best", 
     codes = encode_training_codes(run, model, max_codes, seed)
     sampler.fit(codes, torch.Generator().manual_seed(seed))
     meta = {"checkpoint": which, "fingerprint": _fingerprint(run.checkpoint_path(which)), "num_codes": len(codes),
-            "seed": seed}
+            "max_codes": max_codes, "seed": seed}
     save_sampler(_sampler_path(run, name), sampler, meta)
     return sampler
 
@@ -365,7 +368,7 @@ def run_sampler(run: "Run", name: str, model: "Model", which: str = "best", fit:
         saved, meta = load_sampler(path, model)
         if meta.get("checkpoint") == which and meta.get("fingerprint") == _fingerprint(run.checkpoint_path(which)):
             return saved
-        options = saved.options()
+        options = {**saved.options(), "max_codes": meta.get("max_codes"), "seed": meta.get("seed", 0)}
     if not fit:
         raise RunError(f"{run.path} has no {name} sampler for its {which} checkpoint; fit it with "
                        f"`vaelab sample {run.path} --sampler {name}`")

@@ -64,6 +64,9 @@ class TrainContext:
 
     Hooks may replace ``sgd_index`` (the items the current epoch iterates over, e.g. the
     training set minus a KDE or prior-estimation subset); it is saved in checkpoints.
+    ``recorded`` is the run's ``status.json`` when it resumes (empty for a new run): what the
+    model recorded there through :meth:`~vaelab.models.base.Model.summary` (e.g. the AVAE's
+    bandwidth), for ``on_train_start`` to reuse instead of recomputing it.
     """
 
     model: Model
@@ -76,6 +79,7 @@ class TrainContext:
     generator: torch.Generator
     state: TrainState
     source: CachedImages
+    recorded: dict[str, Any] = field(default_factory=dict)
 
     def images(self, index: Tensor) -> Tensor:
         """Returns the observations at ``index`` on the training device."""
@@ -253,7 +257,8 @@ def _setup(config: RunConfig, run: Run, resume: bool, progress: bool):
     schedulers = {k: make_scheduler(tc, optimizers[k]) for k, o in objectives.items()
                   if o.plateau and tc.schedule != "none"}
     ctx = TrainContext(model, data, train_index, val_index, train_index, tc, device,
-                       torch.Generator().manual_seed(tc.seed + 1), TrainState(), source)
+                       torch.Generator().manual_seed(tc.seed + 1), TrainState(), source,
+                       recorded=run.status() if resume else {})
     model.on_train_start(ctx)
     if resume and run.checkpoint_path("latest").is_file():
         _restore(run.load_checkpoint("latest", map_location=device), ctx, optimizers, schedulers)

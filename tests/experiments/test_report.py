@@ -123,8 +123,9 @@ def test_cells_are_mean_and_sample_std_of_the_seeds_metrics(runs):
 def test_default_columns_are_the_known_keys_the_runs_have(runs):
     tables = {t.dataset: t for t in build_tables(group_rows(load_results([runs])[0]))}
     keys = [c.key for c in tables["digits"].columns]
-    assert keys == ["reconstruction.mse", "latent.kl_gaussian", "latent.entropy", "latent.entropy_ground_truth",
-                    "latent.mmd", "latent.active_dims", "train.best_val_loss"]
+    assert keys == ["reconstruction.mse", "latent.kl_gaussian", "latent.kl_gaussian_model_prior", "latent.entropy",
+                    "latent.entropy_code", "latent.entropy_ground_truth", "latent.entropy_on_normal",
+                    "latent.entropy_code_on_normal", "latent.mmd", "latent.active_dims", "train.best_val_loss"]
     assert [c.key for c in tables["dsprites"].columns][0] == "directions.mean_angle"
 
 

@@ -315,6 +315,25 @@ def test_interrupted_then_resumed_equals_uninterrupted(reference, tmp_path, stop
     assert strip(reference) == strip(tmp_path / "b")
 
 
+def test_the_bandwidth_is_recorded_in_the_status_and_reused_on_resume(reference, tmp_path, monkeypatch):
+    status, model = Run(reference).status(), Run(reference).load_model("latest")
+    assert status["avae_bandwidth"] == float(model.h) == pytest.approx(bandwidth(3, 100).h, rel=1e-6)
+    assert status["avae_generation_variance"] == pytest.approx(1.0 - float(model.h) ** 2, rel=1e-6)
+    with pytest.raises(Interrupted):
+        train(cfg(epochs=3), tmp_path / "b", progress=False, stop_at_step=5)
+
+    def searched(*args, **kwargs):
+        raise AssertionError("a resumed run searched its bandwidth again")
+
+    # The resumed run takes h from its own files: no new search, no machine's cache.
+    monkeypatch.setattr("vaelab.models.avae.search_bandwidth", searched)
+    train(cfg(epochs=3), tmp_path / "b", resume=True, progress=False)
+    a, b = checkpoint(reference), checkpoint(tmp_path / "b")
+    for k, v in a["model"].items():
+        assert torch.equal(v, b["model"][k]), k
+    assert Run(tmp_path / "b").status()["avae_bandwidth"] == status["avae_bandwidth"]
+
+
 def test_training_logs_beta_the_kl_term_and_code_statistics(reference):
     rows = (reference / "log.csv").read_text().strip().splitlines()
     header = rows[0].split(",")

@@ -162,22 +162,24 @@ def relevance(run_dir, reading, fraction, num_samples, all_axes, steps, seed, ch
 @click.option("--kind", required=True, type=click.Choice(["maf", "realnvp", "flow", "gaussian", "gmm"]),
               help="Density: a normalising flow (maf, realnvp, or flow: the one VCAE Table 5 uses for this "
                    "model), a full-covariance Gaussian or a 10-component Gaussian mixture.")
-@click.option("--epochs", type=int, help="Most training epochs of a flow (default 100; early stopping on "
-              "a held-out tenth of the codes).")
-@click.option("--max-codes", type=int, default=10_000, show_default=True,
-              help="Fit on a random subset of at most this many training items.")
+@click.option("--epochs", type=int, help="Training epochs of a flow (default 100, VCAE B.3.1 / B.4.1).")
+@click.option("--patience", type=int, help="Early stopping of a flow (an option; VCAE trains every epoch): stop "
+              "after this many epochs without a better likelihood of a held-out tenth of the codes.")
+@click.option("--max-codes", type=int, help="Fit on a random subset of at most this many training items "
+              "(default: all of them, as VCAE Algorithm 1 does).")
 @seed_opt
 @ckpt_opt
 @device_opt
-def fit_sampler(run_dir, kind, epochs, max_codes, seed, checkpoint, device) -> None:
+def fit_sampler(run_dir, kind, epochs, patience, max_codes, seed, checkpoint, device) -> None:
     """Fit a latent density to a run's encoded training set and save it in RUN_DIR/samplers.
 
     Prints the mean log-likelihood of held-out codes (the validation items) under the fitted
     density and under a single full-covariance Gaussian fitted to the same training codes.
     For models with fixed latent noise (cwae, vcae, tc_vcae) the flows are fitted to noisy
-    codes, and both densities are then compared on noisy held-out codes. Example:
+    codes (fresh noise in every minibatch, VCAE Algorithm 1), and both densities are then
+    compared on noisy held-out codes. Example:
 
-      vaelab fit-sampler runs/vcae --kind maf --epochs 50
+      vaelab fit-sampler runs/vcae --kind maf --epochs 50 --patience 10
     """
     import math
 
@@ -191,22 +193,29 @@ def fit_sampler(run_dir, kind, epochs, max_codes, seed, checkpoint, device) -> N
         resolve_sampler_name,
     )
 
-    if max_codes < 2:
+    if max_codes is not None and max_codes < 2:
         raise click.BadParameter("must be at least 2", param_hint="--max-codes")
     run, model = load_run(run_dir, checkpoint, device)
     name = resolve_sampler_name(kind, model)
     options = {}
-    if epochs is not None:
+    for flag, value in (("--epochs", epochs), ("--patience", patience)):
+        if value is None:
+            continue
         if name not in FLOW_KINDS:
             raise click.BadParameter(f"applies to the flow samplers ({', '.join(FLOW_KINDS)}, flow) only",
-                                     param_hint="--epochs")
-        if epochs < 1:
-            raise click.BadParameter("must be at least 1", param_hint="--epochs")
+                                     param_hint=flag)
+        if value < 1:
+            raise click.BadParameter("must be at least 1", param_hint=flag)
+    if epochs is not None:
         options["epochs"] = epochs
+    if patience is not None:
+        options.update(patience=patience, val_fraction=0.1)
     sampler = fit_run_sampler(run, name, model, checkpoint, max_codes=max_codes, seed=seed, **options)
     train_codes = encode_training_codes(run, model, max_codes, seed)
-    detail = (f"; {sampler.val_fraction:.0%} held out for early stopping, best epoch {int(sampler.fit_epochs)}"
-              if name in FLOW_KINDS and sampler.val_fraction > 0 else "")
+    detail = ""
+    if name in FLOW_KINDS:
+        detail = (f"; {sampler.val_fraction:.0%} held out for early stopping, best epoch {int(sampler.fit_epochs)}"
+                  if sampler.patience else f"; {int(sampler.fit_epochs)} epochs, fresh noise in every minibatch")
     click.echo(f"fitted {name} to {len(train_codes)} training codes ({checkpoint} checkpoint{detail})")
     click.echo(f"wrote {run.path / 'samplers' / f'{name}.pt'}")
     held = val_codes(run, model, max_codes, seed)

@@ -431,8 +431,21 @@ _ALL = [
                 "avae/*"),),
             **_AVAE_REAL),
     _preset("avae-table6", "AVAE Table VI", "whitened KDE entropy of held-out codes (ground truth l / 2)",
-            (Column("latent.entropy", "entropy", True), Column("latent.entropy_ground_truth", "l / 2", None)),
-            metrics=["latent"], sources=_AVAE_REAL_SOURCES, **_AVAE_REAL),
+            (Column("latent.entropy_code", "entropy (authors' code)", True),
+             Column("latent.entropy", "entropy (vaelab)", True),
+             Column("latent.entropy_ground_truth", "l / 2", None, fmt=".1f"),
+             Column("latent.entropy_code_on_normal", "code on N(0, I)", None),
+             Column("latent.entropy_on_normal", "vaelab on N(0, I)", None)),
+            # The published numbers come from the authors' evaluation code (floor on q(z), uncentred whitening).
+            published_keys={"latent.entropy": "latent.entropy_code"},
+            metrics=["latent"], sources=_AVAE_REAL_SOURCES,
+            deviations=(Deviation(
+                "columns", "the authors' code's entropy and vaelab's, each beside its value on exact N(0, I) codes",
+                "one entropy per method, ground truth l / 2",
+                "Neither estimator gives l / 2 on exact N(0, I) codes at m = 10K (l = 16: 9.33 vaelab, 8.78 the "
+                "authors' code with its floor on q(z) and uncentred whitening, which produced the published numbers), "
+                "so each entropy is shown beside the same estimator on a perfect Gaussian (docs/evaluation.md)."),),
+            **_AVAE_REAL),
     _preset("avae-table7", "AVAE Table VII", "PCA FactorVAE, PCA MIG and MSE on the ground-truth data sets, l = 6",
             (Column("pca_factor_vae.eval_accuracy", "PCA FactorVAE"), Column("pca_mig", "PCA MIG"),
              Column("reconstruction.mse", "MSE", False, fmt=".4f"),

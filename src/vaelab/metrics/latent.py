@@ -6,13 +6,15 @@ Pure functions of codes (``(N, L)`` tensors), plus a wrapper that encodes held-o
   (AVAE Table V; for the AVAE also against :math:`\mathcal{N}(0, (1 - h^2) I)`).
 - :func:`whitened_kde_entropy`: entropy of the whitened codes under a leave-one-out KDE
   with the AVAE bandwidth, constant dropped; ``L / 2`` for a standard normal (AVAE Eq. 12,
-  Table VI).
+  Table VI), in two variants (:data:`ENTROPY_VARIANTS`): vaelab's and the authors' evaluation
+  code's; :func:`normal_reference_entropy` is the estimator's value on exact N(0, I) codes.
 - :func:`mmd_to_prior`: MMD with the IMQ kernel between codes and prior draws.
 - :func:`relevance_scores` / :func:`active_dimensions`: ARD-VAE Eq. 19-20 for any decoder.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable
 
@@ -21,12 +23,16 @@ from torch import Tensor
 
 from vaelab.errors import VaelabError
 from vaelab.kde import bandwidth as avae_bandwidth
-from vaelab.kde import kde_log_prob
+from vaelab.kde import kde_log_floor, kde_log_prob
 from vaelab.losses import mmd
 
 __all__ = [
+    "ENTROPY_VARIANTS",
+    "CODE_ENTROPY_TAIL",
+    "CODE_WHITEN_FUDGE",
     "gaussian_fit_kl",
     "whitened_kde_entropy",
+    "normal_reference_entropy",
     "mmd_to_prior",
     "decoder_jacobian_weights",
     "relevance_scores",
@@ -48,30 +54,50 @@ def _check_codes(codes: Tensor, min_rows: int = 2) -> Tensor:
     return codes.double()
 
 
-def gaussian_fit_kl(codes: Tensor, prior_var: float = 1.0) -> float:
-    r""":math:`\mathrm{KL}(\mathcal{N}(\hat\mu, \hat\Sigma) \,\|\, \mathcal{N}(0, s^2 I))` for the Gaussian fitted to ``codes``.
+def gaussian_fit_kl(codes: Tensor, prior_var: float | Tensor = 1.0) -> float:
+    r""":math:`\mathrm{KL}(\mathcal{N}(\hat\mu, \hat\Sigma) \,\|\, \mathcal{N}(0, S))` for the Gaussian fitted to ``codes``.
 
-    Closed form :math:`\tfrac12[\operatorname{tr}\hat\Sigma / s^2 + \hat\mu^\top\hat\mu / s^2 - L + L \log s^2 - \log\det\hat\Sigma]`
-    with the sample mean and the unbiased sample covariance (AVAE Table V).
+    Closed form :math:`\tfrac12[\operatorname{tr}(S^{-1}\hat\Sigma) + \hat\mu^\top S^{-1}\hat\mu - L + \log\det S - \log\det\hat\Sigma]`
+    with the sample mean and the unbiased sample covariance (AVAE Table V) and a diagonal
+    prior covariance :math:`S = \mathrm{diag}(s^2)`.
 
     Args:
         codes: ``(N, L)`` held-out codes.
-        prior_var: Prior variance :math:`s^2` (1 for :math:`\mathcal{N}(0, I)`, :math:`1 - h^2` for the AVAE).
+        prior_var: Prior variance :math:`s^2`, one value for every axis (1 for :math:`\mathcal{N}(0, I)`,
+            :math:`1 - h^2` for the AVAE) or ``(L,)`` per-axis values (the ARD-VAE's :math:`b / a`).
     """
     z = _check_codes(codes, min_rows=3)
     n, l = z.shape
+    s2 = torch.as_tensor(prior_var, dtype=torch.float64).flatten()
+    s2 = s2.expand(l) if s2.numel() == 1 else s2
+    if s2.shape != (l,) or not bool((s2 > 0).all()) or not bool(torch.isfinite(s2).all()):
+        raise VaelabError(f"prior_var must be positive and finite, one value or {l}, got shape {tuple(s2.shape)}")
     mu = z.mean(0)
     cov = torch.cov(z.T).reshape(l, l)
     sign, logdet = torch.linalg.slogdet(cov)
     if sign <= 0:
         return math.inf
-    kl = 0.5 * (torch.trace(cov) / prior_var + mu @ mu / prior_var - l + l * math.log(prior_var) - logdet)
+    kl = 0.5 * ((torch.diagonal(cov) / s2).sum() + (mu.square() / s2).sum() - l + s2.log().sum() - logdet)
     return float(kl)
 
 
-def _whiten(z: Tensor) -> Tensor:
+ENTROPY_VARIANTS = ("vaelab", "code")
+"""Variants of the whitened KDE entropy (:func:`whitened_kde_entropy`)."""
+
+CODE_ENTROPY_TAIL = 5e-4
+"""Tail ``t`` of the floor on q(z) in the authors' entropy code (``max_cdf_epsilon = 1 - 5e-4``)."""
+
+CODE_WHITEN_FUDGE = 1e-4
+"""Added to each eigenvalue of the second-moment matrix before whitening in the authors' entropy code."""
+
+
+def _whiten(z: Tensor, variant: str) -> Tensor:
+    n, l = z.shape
+    if variant == "code":
+        evals, evecs = torch.linalg.eigh(z.T @ z / (n - 1))
+        return z @ evecs / (evals + CODE_WHITEN_FUDGE).sqrt()
     z = z - z.mean(0)
-    cov = torch.cov(z.T).reshape(z.shape[1], z.shape[1])
+    cov = torch.cov(z.T).reshape(l, l)
     evals, evecs = torch.linalg.eigh(cov)
     if float(evals.min()) <= 1e-12 * max(float(evals.max()), 1e-300):
         raise VaelabError("the codes' covariance is singular (a collapsed or duplicated dimension); "
@@ -79,24 +105,52 @@ def _whiten(z: Tensor) -> Tensor:
     return z @ evecs / evals.sqrt()
 
 
-def whitened_kde_entropy(codes: Tensor, h: float | None = None) -> dict[str, float]:
+def whitened_kde_entropy(codes: Tensor, h: float | None = None, variant: str = "vaelab") -> dict[str, float]:
     r"""Entropy of the whitened codes under a leave-one-out Gaussian KDE, constant dropped (AVAE Eq. 12).
 
-    The codes are whitened with their sample mean and covariance, so only deviations
-    beyond the second moment (holes, clusters) lower the entropy. With ``m`` codes,
-    :math:`H = -\frac1m \sum_j \log \frac{1}{m-1} \sum_{i \ne j} \mathcal{N}(z_j; z_i, h^2 I) - \frac{L}{2}\log 2\pi`,
-    whose value for a standard normal is :math:`L/2` (Table VI's ground truth). The default
-    bandwidth is the AVAE rule :math:`h = \alpha h_{opt}` for ``(L, m)`` (Eq. 10-11).
+    With ``m`` whitened codes :math:`w_j`,
+    :math:`H = -\frac1m \sum_j \log \bigl[\frac{1}{m-1} \sum_{i \ne j} \mathcal{N}(w_j; w_i, h^2 I) + \epsilon\bigr] - \frac{L}{2}\log 2\pi`,
+    whose value for a standard normal is :math:`L/2` (Table VI's ground truth) as
+    :math:`m \to \infty` and :math:`h \to 0`. The default bandwidth is the AVAE rule
+    :math:`h = \alpha h_{opt}` for ``(L, m)`` (Eq. 10-11). Two variants (SPEC "Decisions"):
+
+    - ``"vaelab"`` (default): whitened with the sample mean and covariance, so only deviations
+      beyond the second moment (holes, clusters) lower the entropy; no floor (:math:`\epsilon = 0`);
+      singular codes are an error.
+    - ``"code"``: the authors' evaluation code (``eval/entropy/compute_entropy.py``): whitened
+      with the uncentred second-moment matrix :math:`W^\top W / (m - 1)`, each eigenvalue
+      plus :data:`CODE_WHITEN_FUDGE`, without centring; the density floored by
+      :math:`\epsilon` of :func:`vaelab.kde.kde_log_floor` with tail
+      :data:`CODE_ENTROPY_TAIL`. (The code whitens by :math:`V D^{-1/2} V^\top`, this by
+      :math:`V D^{-1/2}`: a rotation, which leaves the isotropic KDE unchanged.)
+
+    Neither estimator gives exactly :math:`L / 2` on exact :math:`\mathcal{N}(0, I)` codes
+    (:func:`normal_reference_entropy`).
 
     Returns:
         ``{"entropy": H, "ground_truth": L / 2, "bandwidth": h}``.
     """
-    z = _whiten(_check_codes(codes, min_rows=3))
+    if variant not in ENTROPY_VARIANTS:
+        raise VaelabError(f"unknown entropy variant {variant!r}; choose one of: {', '.join(ENTROPY_VARIANTS)}")
+    z = _whiten(_check_codes(codes, min_rows=3), variant)
     m, l = z.shape
-    h = avae_bandwidth(l, m).h if h is None else h
+    h = avae_bandwidth(l, m).h if h is None else float(h)
     log_q = torch.cat([kde_log_prob(z[i : i + 1000], z, h, exclude_self=True, offset=i) for i in range(0, m, 1000)])
+    if variant == "code":
+        log_q = torch.logaddexp(log_q, torch.tensor(kde_log_floor(h, l, CODE_ENTROPY_TAIL), dtype=log_q.dtype))
     entropy = float(-log_q.mean()) - 0.5 * l * math.log(2 * math.pi)
     return {"entropy": entropy, "ground_truth": l / 2, "bandwidth": float(h)}
+
+
+@functools.lru_cache(maxsize=32)
+def normal_reference_entropy(latent_dim: int, num_codes: int, h: float | None = None, variant: str = "vaelab",
+                             seed: int = 0) -> float:
+    """:func:`whitened_kde_entropy` of ``num_codes`` exact N(0, I) draws (float64, ``seed``): the value
+    the estimator gives a perfect Gaussian, to read beside the nominal ground truth ``L / 2``
+    (the authors' code computes the same beside its scores)."""
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(num_codes, latent_dim, generator=g, dtype=torch.float64)
+    return whitened_kde_entropy(z, h, variant)["entropy"]
 
 
 def mmd_to_prior(codes: Tensor, generator: torch.Generator, prior_var: float = 1.0, num_samples: int = 2000) -> float:
@@ -208,25 +262,34 @@ def latent_statistics(
     model: torch.nn.Module,
     codes: Tensor,
     generator: torch.Generator,
-    prior_var: float | None = None,
+    prior_var: float | Tensor | None = None,
 ) -> dict[str, float]:
     """All latent statistics of a model from its held-out ``codes``.
 
     Returns keys ``latent.kl_gaussian`` (vs N(0, I)), ``latent.kl_gaussian_model_prior``
-    (vs N(0, s^2 I) when the model's prior variance ``s^2`` differs from 1, e.g. the AVAE),
-    ``latent.entropy``, ``latent.entropy_ground_truth``, ``latent.entropy_bandwidth``,
+    (vs N(0, diag(s^2)) when the model's prior variance ``s^2`` (``prior_var``, one value or
+    per axis) differs from 1: the AVAE's 1 - h^2, the ARD-VAE's b / a),
+    ``latent.entropy`` (vaelab's variant of :func:`whitened_kde_entropy`) and
+    ``latent.entropy_code`` (the authors' variant), each with ``_ground_truth`` (``L / 2``)
+    and ``_on_normal`` (:func:`normal_reference_entropy` for the same ``L``, ``m`` and ``h``),
+    ``latent.entropy_bandwidth`` and ``latent.entropy_num_codes`` (``h`` and ``m`` of both),
     ``latent.mmd``, ``latent.active_dims`` and ``latent.relevance_<i>`` (weighted by
     ``model.relevance_variance``: the ARD-VAE's prior variance, else the codes' second moment).
     """
     out = {"latent.kl_gaussian": gaussian_fit_kl(codes)}
-    if prior_var is not None and prior_var != 1.0:
+    if prior_var is not None and not bool((torch.as_tensor(prior_var) == 1.0).all()):
         out["latent.kl_gaussian_model_prior"] = gaussian_fit_kl(codes, prior_var)
-    try:
-        ent = whitened_kde_entropy(codes)
-        out.update({"latent.entropy": ent["entropy"], "latent.entropy_ground_truth": ent["ground_truth"],
-                    "latent.entropy_bandwidth": ent["bandwidth"]})
-    except VaelabError:
-        out["latent.entropy"] = -math.inf
+    for variant, key in (("vaelab", "latent.entropy"), ("code", "latent.entropy_code")):
+        try:
+            ent = whitened_kde_entropy(codes, variant=variant)
+        except VaelabError:
+            out[key] = -math.inf
+            continue
+        out.update({key: ent["entropy"], f"{key}_ground_truth": ent["ground_truth"],
+                    f"{key}_on_normal": normal_reference_entropy(codes.shape[1], len(codes), ent["bandwidth"],
+                                                                 variant)})
+        if variant == "vaelab":
+            out.update({"latent.entropy_bandwidth": ent["bandwidth"], "latent.entropy_num_codes": float(len(codes))})
     out["latent.mmd"] = mmd_to_prior(codes, generator)
     device = next(model.parameters()).device
     codes_f = torch.as_tensor(codes).float().to(device)

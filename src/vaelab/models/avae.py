@@ -22,7 +22,6 @@ floor :math:`\epsilon` on :math:`q(z)` (:func:`kde_log_floor`). ``docs/avae.md``
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -33,7 +32,7 @@ from torch.distributions import Distribution, Independent, Normal
 
 from vaelab.errors import ConfigError
 from vaelab.kde import bandwidth as search_bandwidth
-from vaelab.kde import kde_log_prob, silverman_bandwidth
+from vaelab.kde import kde_log_floor, kde_log_prob, silverman_bandwidth
 from vaelab.models.autoencoder import Autoencoder, AutoencoderConfig
 from vaelab.models.base import Model, check_range
 
@@ -105,24 +104,6 @@ BETA_ESTIMATORS: dict[str, Callable[[ReconstructionErrors], float]] = {
 KL_LOGS: dict[str, float] = {"log10": 10.0, "ln": math.e}
 
 BANDWIDTH_SEARCHES = ("root", "adam")
-
-
-@functools.lru_cache(maxsize=64)
-def kde_log_floor(h: float, latent_dim: int, tail: float) -> float:
-    r"""Log of the floor :math:`\epsilon` that the authors' code adds to the KDE density.
-
-    :math:`\epsilon` is the density of one kernel :math:`\mathcal{N}(0, h^2 I_l)` at the radius
-    that holds all but ``tail`` of its mass, :math:`r^2 = h^2 \chi^2_l(1 - t)`:
-
-    .. math:: \log \epsilon = -\tfrac{l}{2} \log(2 \pi h^2) - \tfrac12 \chi^2_l(1 - t).
-
-    The code's ``max_cdf_epsilon`` is :math:`1 - t`. Its densities omit the common factor
-    :math:`(2\pi)^{-l/2}` of both the KDE and :math:`\epsilon`, so this is the same floor in
-    normalised units.
-    """
-    from scipy.stats import chi2
-
-    return -0.5 * latent_dim * math.log(2.0 * math.pi * h * h) - 0.5 * float(chi2.isf(tail, latent_dim))
 
 
 def aggregate_kl(
@@ -280,8 +261,17 @@ class AVAE(Autoencoder):
 
     # ----------------------------------------------------------------- training hooks
 
+    def summary(self) -> dict[str, float]:
+        """The bandwidth ``h`` the run trains with and the generation variance :math:`1 - h^2`, for
+        ``status.json``: searched (and cached per machine) at the start, so the run records it."""
+        return {"avae_bandwidth": float(self.h), "avae_generation_variance": float(self.generation_variance)}
+
     def on_train_start(self, ctx: "TrainContext") -> None:
-        """Algorithm 1, lines 1-7: bandwidth, first KDE set, its codes and the initial beta."""
+        """Algorithm 1, lines 1-7: bandwidth, first KDE set, its codes and the initial beta.
+
+        The bandwidth is ``config.bandwidth`` when set; else the one a resumed run recorded in its
+        status (:meth:`summary`); else :math:`\alpha h_{opt}` searched for ``(latent_dim, kde_samples)``.
+        """
         n, m = len(ctx.train_index), self.config.kde_samples
         if m >= n:
             raise ConfigError(
@@ -290,7 +280,9 @@ class AVAE(Autoencoder):
         if len(ctx.val_index) == 0:
             raise ConfigError("avae sets beta from the validation set (AVAE Eq. 9); use data.val_fraction > 0")
         if self.config.bandwidth is None:
-            self.h.fill_(search_bandwidth(self.latent_dim, m, method=self.config.bandwidth_search).h)
+            recorded = ctx.recorded.get("avae_bandwidth")
+            self.h.fill_(recorded if recorded is not None else
+                         search_bandwidth(self.latent_dim, m, method=self.config.bandwidth_search).h)
         self.draw_kde_set(ctx)
         self.update_beta(ctx)
 

@@ -232,3 +232,16 @@ def test_sections_render_every_verdict(tmp_path):
         assert "Claims" in text and text.count("vcae") >= 4
     assert md.count("| vcae-toy-mse |") == 2 and "95\\%" in tex and "<table>" in page
     assert np.isclose(claim_report.latest(verdicts)[0].margin, 0.15)
+
+
+def test_report_with_a_preset_has_a_claims_section_in_every_format(tmp_path):
+    from vaelab.experiments.report import write_report
+
+    written = write_report(toy_sweeps(tmp_path), tmp_path / "report", preset=PRESETS["vcae-toy"])
+    md, tex, page = (written[f].read_text() for f in ("md", "tex", "html"))
+    assert "## Claims" in md and md.count("| vcae-toy-mse | VCAE Sec. 6.1 |") == 2
+    assert "![budget ladder](figures/claims-ladder.png)" in md
+    assert "\\subsection*{Claims}" in tex and "vcae-toy-mse & VCAE Sec. 6.1 & 0.1 & holds" in tex
+    assert "<h2>Claims</h2>" in page and "data:image/png;base64," in page.split("<h2>Claims</h2>")[1]
+    plain = write_report(toy_sweeps(tmp_path / "plain"), tmp_path / "plain-report")
+    assert "Claims" not in plain["md"].read_text()

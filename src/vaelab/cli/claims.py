@@ -33,7 +33,10 @@ def claims(paths, preset, page, ladder, note) -> None:
     """
     from vaelab.experiments import claim_report
     from vaelab.experiments.claims import judge_runs
+    from vaelab.experiments.presets import get_preset
 
+    if preset is not None:
+        get_preset(preset)
     verdicts, notes = judge_runs(list(paths), preset)
     click.echo(claim_report.claims_text(verdicts))
     for n in notes:

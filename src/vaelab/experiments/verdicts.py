@@ -141,15 +141,7 @@ class Best:
 
 
 @dataclass(frozen=True)
-class TopTwo:
-    a: Term
-    others: tuple[Term, ...]
-    higher: bool = True
-    ranking = True
-
-    def terms(self) -> tuple[Term, ...]:
-        return (self.a, *self.others)
-
+class TopTwo(Best):
     def margin(self, v: Mapping[Term, float], dataset: str) -> float:
         sign = 1.0 if self.higher else -1.0
         distinct = sorted({sign * v[t] for t in self.others}, reverse=True)

@@ -245,3 +245,13 @@ def test_report_with_a_preset_has_a_claims_section_in_every_format(tmp_path):
     assert "<h2>Claims</h2>" in page and "data:image/png;base64," in page.split("<h2>Claims</h2>")[1]
     plain = write_report(toy_sweeps(tmp_path / "plain"), tmp_path / "plain-report")
     assert "Claims" not in plain["md"].read_text()
+
+
+def test_page_says_exactly_what_ran():
+    spec = {"name": "ard-table7 (budget 0.0003)", "methods": ["ard_vae"], "datasets": ["dsprites"], "seeds": [0, 1],
+            "overrides": {"subset": 10000}, "grid": {"latent_dim": [10, 20]},
+            "cell_overrides": {"ard_vae": {"dsprites": {"steps": 78}}}, "metrics": ["latent"], "num_samples": 500}
+    sets = [claim_report.RunSet("ard7", "ard-table7", 0.0003, spec, 4, 3, 1234.4)]
+    page = claim_report.reproduction_page([], sets, "vaelab claims x")
+    assert ("| ard7 | ard-table7 | 0.0003 | ard_vae on dsprites; seeds 0, 1; grid latent_dim in [10, 20]; "
+            "subset=10000; ard_vae on dsprites: steps=78; metrics latent; metric samples 500 | 3/4 | 1234 |") in page

@@ -191,6 +191,8 @@ def _what(s: RunSet) -> str:
     if spec.get("method_overrides"):
         parts.append("; ".join(f"{m}: " + ", ".join(f"{k}={v}" for k, v in o.items())
                                for m, o in spec["method_overrides"].items()))
+    for method, cells in (spec.get("cell_overrides") or {}).items():
+        parts += [f"{method} on {d}: " + ", ".join(f"{k}={v}" for k, v in o.items()) for d, o in cells.items()]
     if spec.get("metrics"):
         parts.append("metrics " + ", ".join(spec["metrics"]))
     if spec.get("num_samples"):

@@ -196,6 +196,10 @@ def test_judge_runs_gives_a_verdict_per_budget(tmp_path):
     everything, _ = judge_runs(toy_sweeps(tmp_path / "all"))
     assert {v.claim.id for v in everything if v.status != "not run"} == {"vcae-toy-mse"}
     assert len({v.claim.id for v in everything}) == len(CLAIMS)
+    reasons = {v.claim.id: v.reason for v in everything}
+    assert reasons["avae-t3-cifar-all"] == "no runs of avae-table3 (cifar10 needs the dataset files)"
+    assert reasons["avae-t5-kl-mnist"] == "no runs of avae-table5 / avae-table6 (offline: digits for mnist, as a proxy)"
+    assert reasons["ard-t7-active-dsprites"] == "no runs of ard-table7 (offline data)"
 
 
 def test_claims_cli_page_and_ladder(tmp_path, capsys):

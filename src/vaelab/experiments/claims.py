@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from vaelab.errors import VaelabError
-from vaelab.experiments.verdicts import (Below, Best, Claim, Greater, MeanGap, Near, ResultTable, Separated,
-                                         TopTwo, Verdict, Within, judge, run_origin, term)
+from vaelab.experiments.verdicts import (PROXIES, Below, Best, Claim, Greater, MeanGap, Near, ResultTable,
+                                         Separated, TopTwo, Verdict, Within, judge, run_origin, term)
 
-__all__ = ["CLAIMS", "claims_for", "judge_runs"]
+__all__ = ["CLAIMS", "OFFLINE", "claims_for", "judge_runs"]
 
 _AVAE = ("vae", "beta_tcvae", "rae", "aae", "wae_mmd", "avae")
 _ARD1 = ("vae", "beta_tcvae", "dip_vae_i", "dip_vae_ii", "rae", "ard_vae")
@@ -267,6 +267,18 @@ CLAIMS: dict[str, Claim] = _index(CLAIM_LIST)
 """Every claim by id, in the order of the seeds."""
 
 
+OFFLINE = ("dsprites", "shapes3d", "digits", "mog")
+"""Datasets that need no files (procedural or bundled with scikit-learn)."""
+
+
+def _needs(claim: Claim) -> str:
+    files = [d for d in claim.datasets if d not in OFFLINE and PROXIES.get(d) not in OFFLINE]
+    if files:
+        return f" ({', '.join(files)} need{'s' * (len(files) == 1)} the dataset files)"
+    proxies = [f"{PROXIES[d]} for {d}" for d in claim.datasets if d in PROXIES]
+    return f" (offline: {', '.join(proxies)}, as a proxy)" if proxies else " (offline data)"
+
+
 def claims_for(preset: str | None = None) -> list[Claim]:
     """Every claim, or those that read ``preset``'s runs (none for a preset without claims)."""
     return [c for c in CLAIMS.values() if preset is None or preset in c.presets]
@@ -299,7 +311,8 @@ def judge_runs(paths: Sequence[str | Path], preset: str | None = None) -> tuple[
     for claim in claims_for(preset):
         budgets = sorted({b for (p, b) in groups if p in claim.presets}, key=lambda b: (b is None, b or 0.0))
         if not budgets:
-            verdicts.append(Verdict(claim, "not run", reason=f"no runs of {' / '.join(claim.presets)}"))
+            verdicts.append(Verdict(claim, "not run", reason=f"no runs of {' / '.join(claim.presets)}"
+                                                             + _needs(claim)))
         for b in budgets:
             table = ResultTable.from_results(r for (p, bb), rs in groups.items()
                                              if p in claim.presets and bb == b for r in rs)

@@ -544,3 +544,36 @@ def plot_ard_curves(log_file: str | Path, path: str | Path, title: str = "ARD pr
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return _savefig(fig, path)
+
+
+def plot_claim_ladder(panels: Sequence[tuple[str, Sequence[float], Sequence[Sequence[float]]]],
+                      path: str | Path) -> Path:
+    """Each claim's margin against the training budget (issue "budget ladder").
+
+    Args:
+        panels: Per claim ``(title, budgets, margins per seed at each budget)``.
+        path: PNG file.
+    """
+    plt = _pyplot()
+    cols = min(3, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.5 * rows), squeeze=False)
+    for ax in axes.ravel()[len(panels):]:
+        ax.axis("off")
+    for ax, (title, budgets, margins) in zip(axes.ravel(), panels):
+        for b, ms in zip(budgets, margins):
+            ax.scatter([b] * len(ms), ms, s=12, color="tab:blue", alpha=0.8, zorder=3)
+        ax.plot(budgets, [float(np.mean(m)) if len(m) else np.nan for m in margins], color="tab:blue", lw=1)
+        ax.axhline(0.0, color="black", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ax.set_xticks(list(budgets), [f"{b:g}" for b in budgets])
+        ax.minorticks_off()
+        ax.set_title(title, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("budget", fontsize=7)
+        ax.set_ylabel("margin", fontsize=7)
+    fig.tight_layout()
+    return _savefig(fig, path)
+
+
+__all__ += ["plot_claim_ladder"]

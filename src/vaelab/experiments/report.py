@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from vaelab.errors import VaelabError
+from vaelab.experiments import claim_report
 from vaelab.experiments.figures import MethodFigures, write_figures
 from vaelab.experiments.presets import Column
 from vaelab.io import write_text
@@ -367,6 +368,8 @@ class _Report:
     notes: list[str]
     preset: "Preset | None"
     paths: list[str]
+    claims: list = field(default_factory=list)
+    ladder: Path | None = None
 
 
 def _collect(paths: Sequence[str | Path], preset: "Preset | None") -> _Report:
@@ -374,7 +377,12 @@ def _collect(paths: Sequence[str | Path], preset: "Preset | None") -> _Report:
     rows = group_rows(results)
     features = {(r.dataset, json.dumps(r.features, sort_keys=True)) for r in results if r.features}
     notes += [f"{dataset}: generative metrics on features {f}" for dataset, f in sorted(features)]
-    return _Report(build_tables(rows, preset), rows, notes, preset, [str(p) for p in paths])
+    report = _Report(build_tables(rows, preset), rows, notes, preset, [str(p) for p in paths])
+    if preset is not None:
+        from vaelab.experiments.claims import judge_runs
+
+        report.claims = judge_runs(paths, preset.name)[0]
+    return report
 
 
 def _title(report: _Report) -> str:
@@ -472,6 +480,10 @@ def _markdown(report: _Report, methods: list[MethodFigures], out: Path) -> str:
     text += [f"Runs from: {', '.join(report.paths)}", ""]
     for table in report.tables:
         text += [f"## {table.dataset}", "", _markdown_table(table), "", _caption(table, p), ""]
+    if report.claims:
+        text.append(claim_report.claims_markdown(report.claims))
+        if report.ladder is not None:
+            text += [f"![budget ladder]({report.ladder.relative_to(out).as_posix()})", ""]
     if methods:
         text += ["## Figures", ""]
     for m in methods:
@@ -490,6 +502,8 @@ def _latex(report: _Report) -> str:
         text += [f"{_tex(p.description)} Source: {_tex(p.source)}.", ""]
     for table in report.tables:
         text += [_latex_table(table, _caption(table, p)), ""]
+    if report.claims:
+        text.append(claim_report.claims_latex(report.claims))
     return "\n".join(text + ["\\end{document}", ""])
 
 
@@ -538,6 +552,8 @@ def _html(report: _Report, methods: list[MethodFigures]) -> str:
         if table.published:
             body.append(_html_table(table, table.published, f"published ({p.source})"))
         body.append(f"</div><p class='note'>{html.escape(_caption(table, p))}</p>")
+    if report.claims:
+        body.append(claim_report.claims_html(report.claims, report.ladder and _data_uri(report.ladder)))
     if methods:
         body.append("<h2>Figures</h2>")
     for m in methods:
@@ -562,7 +578,10 @@ def write_report(paths: list[str | Path], out: str | Path, preset: "Preset | Non
 
     Markdown and LaTeX hold the tables (Markdown links the figures); the HTML page is one
     self-contained file: tables (ours beside the published ones) and every method's figures as
-    embedded PNGs. Nothing outside ``out`` is written.
+    embedded PNGs. With a preset, every format gets a "Claims" section: the verdict of each of
+    the preset's claims (:mod:`vaelab.experiments.claims`) at each budget, and Markdown / HTML the
+    budget ladder (``figures/claims-ladder.png``) when the runs hold two budgets or more. Nothing
+    outside ``out`` is written.
 
     Args:
         paths: Run directories or directories holding them.
@@ -581,6 +600,8 @@ def write_report(paths: list[str | Path], out: str | Path, preset: "Preset | Non
     out = Path(out)
     report = _collect(paths, preset)
     methods = write_figures(report.rows, report.notes, out) if {"md", "html"} & set(formats) else []
+    if {"md", "html"} & set(formats):
+        report.ladder = claim_report.write_ladder(report.claims, out / "figures" / "claims-ladder.png")
     render = {"md": lambda: _markdown(report, methods, out), "tex": lambda: _latex(report),
               "html": lambda: _html(report, methods)}
     written = {}

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from tqdm.auto import tqdm
 
 from vaelab.config import RunConfig, TrainConfig
@@ -33,6 +33,7 @@ from vaelab.errors import RunError, TrainingDiverged, VaelabError, VaelabWarning
 from vaelab.io import save_torch, write_text
 from vaelab.memory import check_training_memory
 from vaelab.models import Model, build_model
+from vaelab.nets import memory_layout
 from vaelab.runs import Run
 
 __all__ = ["TrainState", "TrainContext", "Interrupted", "train", "resolve_device", "evaluate_losses", "make_scheduler",
@@ -95,18 +96,16 @@ class TrainContext:
 
 
 def resolve_device(name: str) -> torch.device:
-    """Maps ``auto`` / ``cpu`` / ``cuda`` to a device, with a clear error when CUDA is absent."""
+    """Maps ``auto`` / ``cpu`` / ``cuda`` to a device, with a clear error when CUDA is absent.
+
+    ``cuda`` resolves to the current GPU with its index (a sweep worker binds one with
+    ``torch.cuda.set_device``), so threads such as the batch prefetcher use the same GPU.
+    """
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise RunError("device cuda was asked for but PyTorch sees no GPU; use --device cpu or auto")
-    return torch.device(name)
-
-
-def memory_layout(model: nn.Module, shape: tuple[int, ...], channels_last: bool) -> torch.memory_format:
-    """Channels-last for a model with 2-D convolutions on image data when asked, else contiguous."""
-    convolutional = any(isinstance(m, nn.modules.conv._ConvNd) for m in model.modules())
-    return torch.channels_last if channels_last and convolutional and len(shape) == 3 else torch.contiguous_format
+    return torch.device("cuda", torch.cuda.current_device()) if name == "cuda" else torch.device(name)
 
 
 def prefetched(batches: Iterator[Callable[[], Tensor]], enabled: bool = True) -> Iterator[Tensor]:

@@ -21,7 +21,15 @@ its sampling and fitting time. ``--direct`` gives every metric the bare encoder 
 about half an hour on 2 CPU cores. ``--scale`` multiplies every sample count, for a quick
 run of the script itself.
 
-Usage: python benchmarks/bench_metrics.py [--direct] [--channels-last] [--scale 1.0]
+With ``--run RUN`` the script instead times ``vaelab.evaluate.evaluate_run`` on a trained run
+(every ground-truth group at the default sample counts, in a copy of the run directory so
+its results are untouched), and prints the grid-encoding time and each group's time as
+recorded in ``metrics.json``: the number a user of ``vaelab evaluate`` waits for.
+
+The encoder runs through evaluation's fast path (inference mode, channels-last, batches of
+``vaelab.evaluate.ENCODE_BATCH``); ``--contiguous --batch 500`` gives the previous path.
+
+Usage: python benchmarks/bench_metrics.py [--direct] [--contiguous] [--batch N] [--scale 1.0] [--run RUN]
 """
 
 from __future__ import annotations
@@ -33,7 +41,8 @@ import time
 import torch
 
 from vaelab.data import DSprites
-from vaelab.metrics.directions import pca_factor_vae_score, pca_mig_score
+from vaelab.evaluate import ENCODE_BATCH, GROUND_TRUTH_METRICS, evaluate_run
+from vaelab.metrics.directions import latent_directions, pca_factor_vae_score, pca_mig_score
 from vaelab.metrics.disentanglement import (
     CodeCache,
     beta_vae_score,
@@ -45,7 +54,7 @@ from vaelab.metrics.disentanglement import (
 from vaelab.nets import build_networks
 
 
-def make_encoder(data: DSprites, channels_last: bool):
+def make_encoder(data: DSprites, channels_last: bool, batch: int):
     """The random network followed by a fixed standardisation of its outputs.
 
     A freshly initialised network's codes vary by less than the FactorVAE pruning
@@ -57,10 +66,36 @@ def make_encoder(data: DSprites, channels_last: bool):
     net = build_networks("dsprites", (1, 64, 64), 6, 1)[0].eval()
     layout = torch.channels_last if channels_last else torch.contiguous_format
     net = net.to(memory_format=layout)
-    with torch.inference_mode():
-        z = net(data.images(torch.linspace(0, len(data) - 1, 2000).long()).contiguous(memory_format=layout))
+
+    def raw(x):
+        with torch.inference_mode():
+            return torch.cat([net(x[i:i + batch].contiguous(memory_format=layout)) for i in range(0, len(x), batch)])
+
+    z = raw(data.images(torch.linspace(0, len(data) - 1, 2000).long()))
     mean, std = z.mean(0), z.std(0)
-    return lambda x: (net(x.contiguous(memory_format=layout)) - mean) / std
+    return lambda x: (raw(x) - mean) / std
+
+
+def time_run(run: str) -> None:
+    """Times evaluate_run's ground-truth suite on a copy of ``run``."""
+    import json
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "run"
+        shutil.copytree(run, copy, ignore=shutil.ignore_patterns("metrics.json", "codes"))
+        t0 = time.perf_counter()
+        evaluate_run(copy, list(GROUND_TRUTH_METRICS), progress=False)
+        wall = time.perf_counter() - t0
+        out = json.loads((copy / "metrics.json").read_text())
+    print(f"evaluate_run on {run}: every ground-truth group at the default sample counts, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{'encode grid':<24}{out['encoding']['seconds']:>10.1f} s   ({out['encoding']['items']:,} items)")
+    for group, seconds in out["seconds"].items():
+        print(f"{group:<24}{seconds:>10.1f} s")
+    print(f"{'total (wall)':<24}{wall:>10.1f} s")
 
 
 def metrics(scale: float) -> dict:
@@ -76,35 +111,41 @@ def metrics(scale: float) -> dict:
         "SAP": (sap_score, {"num_train": n(10_000), "num_test": n(5_000)}),
         "PCA FactorVAE": (pca_factor_vae_score, {"num_train": n(10_000), "num_eval": n(5_000)}),
         "PCA MIG": (pca_mig_score, {"num_train": n(10_000), "num_votes": n(10_000)}),
+        "directions": (lambda *a, **k: {"directions": float(len(latent_directions(*a, **k)))},
+                       {"num_votes": n(10_000)}),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--direct", action="store_true", help="no shared code cache")
-    parser.add_argument("--channels-last", action="store_true", help="run the encoder in channels-last layout")
+    parser.add_argument("--contiguous", action="store_true", help="run the encoder in contiguous layout")
+    parser.add_argument("--batch", type=int, default=ENCODE_BATCH, help="observations per encoder call")
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every sample count")
+    parser.add_argument("--run", help="time vaelab.evaluate.evaluate_run on this trained run instead")
     args = parser.parse_args()
+    if args.run:
+        time_run(args.run)
+        return
 
     data = DSprites()
     data.images([0])
-    encoder = make_encoder(data, args.channels_last)
+    encoder = make_encoder(data, not args.contiguous, args.batch)
     print(f"dSprites {len(data):,} items, encoder AVAE Table IX (L=6), torch threads {torch.get_num_threads()}, "
           f"load average {os.getloadavg()[0]:.1f}, scale {args.scale:g}, "
-          f"{'direct encoder' if args.direct else 'shared code cache'}")
+          f"{'direct encoder' if args.direct else 'shared code cache'}, "
+          f"{'contiguous' if args.contiguous else 'channels-last'} batches of {args.batch}")
 
     x = data.images(torch.arange(0, len(data), 97)[:5000])
     t0 = time.perf_counter()
-    with torch.inference_mode():
-        for i in range(0, len(x), 500):
-            encoder(x[i:i + 500])
+    encoder(x)
     print(f"{'encoder throughput':<24}{len(x) / (time.perf_counter() - t0):>10,.0f} images/s")
 
     times = {}
     encode = encoder
     if not args.direct:
         t0 = time.perf_counter()
-        encode = CodeCache(data, encoder).fill()
+        encode = CodeCache(data, encoder, batch_size=2000).fill()
         times["encode grid (cache)"] = time.perf_counter() - t0
         print(f"{'encode grid (cache)':<24}{times['encode grid (cache)']:>10.1f} s")
 

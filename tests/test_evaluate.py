@@ -155,3 +155,61 @@ def test_disentanglement_metrics_of_the_ard_vae_use_its_active_axes(tmp_path, mo
     assert json.loads((out / "metrics.json").read_text())["settings"]["factor_vae"]["axes"] == [0, 2]
     assert main(["evaluate", str(out), "--metrics", "factor_vae", "--all-axes", "--no-progress"]) == 0
     assert widths[-1] == 5
+
+
+def test_an_interrupted_evaluation_keeps_the_groups_it_finished(dsprites_run, tmp_path, monkeypatch):
+    from vaelab import evaluate
+
+    run = tmp_path / "run"
+    shutil.copytree(dsprites_run, run)
+    (run / "metrics.json").unlink(missing_ok=True)
+
+    def interrupted(ctx, g):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(evaluate.METRICS, "mig", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_run(run, ["reconstruction", "sap", "mig", "dci"], num_samples=60, progress=False)
+    kept = json.loads((run / "metrics.json").read_text())
+    assert set(kept["seconds"]) == {"reconstruction", "sap"} and set(kept["settings"]) == {"reconstruction", "sap"}
+    assert kept["metrics"]["reconstruction.mse"] > 0 and 0.0 <= kept["metrics"]["sap"] <= 1.0
+    assert not any(k.startswith(("mig", "dci")) for k in kept["metrics"])
+    assert not list(run.glob(".metrics.json.*.tmp"))
+
+
+def test_grid_codes_are_encoded_once_per_checkpoint_and_reused(digits_run, tmp_path):
+    from vaelab.data.base import FactorGridDataset
+    from vaelab.evaluate import EvalContext
+    from vaelab.metrics.disentanglement import mig_score
+
+    class Grid(FactorGridDataset):
+        name, shape, factor_names, factor_sizes, on_demand = "grid", (1, 8, 8), ("a", "b"), (4, 6), True
+
+        def render(self, factors):
+            f = self.check_factors(factors).float()
+            x = torch.zeros(len(f), 1, 8, 8)
+            x[:, 0, 0, :] = f[:, :1] / 3
+            x[:, 0, 1, :] = f[:, 1:] / 5
+            return x
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(digits_run, run_dir)
+    run, data = Run(run_dir), Grid()
+    model = run.load_model("best")
+
+    def context():
+        return EvalContext(run, model, data, data, torch.arange(len(data)), torch.device("cpu"), None, False)
+
+    first = context()
+    first.fill_codes()
+    assert (run_dir / "codes" / "best.pt").is_file() and first.encoder().num_encoded == len(data)
+    expected = model.encode(data.images(torch.arange(len(data)))).detach().numpy()
+    assert np.allclose(first.encoder()(data.factors(torch.arange(len(data)))), expected, atol=1e-6)
+    second = context()
+    second.encode = None  # any encoding would fail: the stored codes must be used
+    assert second.encoder().num_encoded == len(data)
+    g = lambda: torch.Generator().manual_seed(0)
+    assert mig_score(data, second.encoder(), g(), num_train=24) == mig_score(data, first.encoder(), g(), num_train=24)
+    ckpt = run.checkpoint_path("best")
+    ckpt.write_bytes(ckpt.read_bytes() + b"\0")  # another checkpoint: the stored codes no longer apply
+    assert context().encoder().num_encoded == 0

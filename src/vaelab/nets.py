@@ -29,7 +29,7 @@ from torch import nn
 
 from vaelab.errors import ConfigError
 
-__all__ = ["ARCHITECTURES", "build_networks", "ConvEncoder", "ConvDecoder", "mlp", "discriminator"]
+__all__ = ["ARCHITECTURES", "build_networks", "memory_layout", "ConvEncoder", "ConvDecoder", "mlp", "discriminator"]
 
 Shape = tuple[int, ...]
 
@@ -66,7 +66,8 @@ def _conv_block(cin: int, cout: int, bn: bool, transpose: bool = False, kernel: 
             layers = [nn.Conv2d(cin, cout, kernel, stride=2, padding=left, bias=not bn)]
         else:
             layers = [nn.ZeroPad2d((left, right, left, right)), nn.Conv2d(cin, cout, kernel, stride=2, bias=not bn)]
-    return layers + [nn.BatchNorm2d(cout), nn.ReLU()] if bn else layers + [nn.ReLU()]
+    act = nn.ReLU(inplace=True)  # in place: a feature map less to allocate per layer (same values)
+    return layers + [nn.BatchNorm2d(cout), act] if bn else layers + [act]
 
 
 class ConvEncoder(nn.Sequential):
@@ -319,3 +320,13 @@ def discriminator(in_features: int, hidden: Sequence[int], out_features: int, sl
         width = n
     layers.append(nn.Linear(width, out_features))
     return nn.Sequential(*layers)
+
+
+def memory_layout(model: nn.Module, shape: Sequence[int], channels_last: bool = True) -> torch.memory_format:
+    """Channels-last for a model with 2-D convolutions on ``(C, H, W)`` images when asked, else contiguous.
+
+    The layout changes how feature maps are stored, not what is computed; oneDNN and cuDNN
+    convolutions run faster in it (``benchmarks/bench_foundation.py``).
+    """
+    convolutional = any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in model.modules())
+    return torch.channels_last if channels_last and convolutional and len(shape) == 3 else torch.contiguous_format

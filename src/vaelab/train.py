@@ -11,15 +11,16 @@ optimiser and scheduler states and hook state are all saved.
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import math
 import signal
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import Tensor
@@ -32,10 +33,11 @@ from vaelab.errors import RunError, TrainingDiverged, VaelabError, VaelabWarning
 from vaelab.io import save_torch, write_text
 from vaelab.memory import check_training_memory
 from vaelab.models import Model, build_model
+from vaelab.nets import memory_layout
 from vaelab.runs import Run
 
 __all__ = ["TrainState", "TrainContext", "Interrupted", "train", "resolve_device", "evaluate_losses", "make_scheduler",
-           "MilestoneFactor"]
+           "MilestoneFactor", "memory_layout", "prefetched", "LossTracker"]
 
 
 class Interrupted(VaelabError):
@@ -79,11 +81,16 @@ class TrainContext:
     generator: torch.Generator
     state: TrainState
     source: CachedImages
+    layout: torch.memory_format = torch.contiguous_format
     recorded: dict[str, Any] = field(default_factory=dict)
 
     def images(self, index: Tensor) -> Tensor:
-        """Returns the observations at ``index`` on the training device."""
-        return self.source.images(index).to(self.device, non_blocking=True)
+        """Returns the observations at ``index`` on the training device, in the training layout."""
+        x = self.source.images(index)
+        if self.device.type == "cuda" and x.device.type == "cpu":
+            x = x.pin_memory()
+        x = x.to(self.device, non_blocking=True)
+        return x.contiguous(memory_format=self.layout) if x.dim() == 4 else x
 
     def batches(self, index: Tensor, batch_size: int | None = None) -> Iterator[Tensor]:
         """Yields the observations at ``index`` in batches on the training device."""
@@ -93,12 +100,84 @@ class TrainContext:
 
 
 def resolve_device(name: str) -> torch.device:
-    """Maps ``auto`` / ``cpu`` / ``cuda`` to a device, with a clear error when CUDA is absent."""
+    """Maps ``auto`` / ``cpu`` / ``cuda`` to a device, with a clear error when CUDA is absent.
+
+    ``cuda`` resolves to the current GPU with its index (a sweep worker binds one with
+    ``torch.cuda.set_device``), so threads such as the batch prefetcher use the same GPU.
+    """
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise RunError("device cuda was asked for but PyTorch sees no GPU; use --device cpu or auto")
-    return torch.device(name)
+    return torch.device("cuda", torch.cuda.current_device()) if name == "cuda" else torch.device(name)
+
+
+def prefetched(batches: Iterator[Callable[[], Tensor]], enabled: bool = True) -> Iterator[Tensor]:
+    """Runs each batch-making call one step ahead in a background thread (in order when ``enabled``).
+
+    The calls are pure functions of their batch (a gather from the cache, a copy to the
+    device), so the batches and their order are the same with or without prefetching.
+    """
+    if not enabled:
+        yield from (make() for make in batches)
+        return
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="vaelab-prefetch") as pool:
+        pending = None
+        for make in batches:
+            future = pool.submit(make)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()
+
+
+class LossTracker:
+    """Per-epoch sums of the loss entries and the first non-finite value, kept on the device.
+
+    ``add`` queues only device operations (no host synchronisation); ``sums()`` and
+    ``first_bad()`` read them back, once per log interval. Sums run in float64 and start
+    from the checkpointed values, so they are bitwise those of step-by-step host sums
+    wherever they are read.
+    """
+
+    def __init__(self, sums: dict[str, float], keys: list[str], device: torch.device):
+        self.device = device
+        self.keys = keys
+        self.totals = {k: torch.tensor(v, dtype=torch.float64, device=device) for k, v in sums.items()}
+        self.latest: dict[str, Tensor] = {}
+        self.bad_step = torch.tensor(-1, device=device)
+        self.bad_value = {k: torch.zeros((), device=device) for k in keys}
+
+    def add(self, losses: dict[str, Tensor], step: int) -> None:
+        self.latest = {k: v.detach() for k, v in losses.items()}
+        for k, v in self.latest.items():
+            if k in self.totals:
+                self.totals[k] += v
+            else:
+                self.totals[k] = v.to(torch.float64)
+        for k in self.keys:
+            v = self.latest[k]
+            new = (self.bad_step < 0) & ~torch.isfinite(v)
+            self.bad_value[k] = torch.where(new, v.float(), self.bad_value[k])
+            self.bad_step = torch.where(new, step, self.bad_step)
+
+    def first_bad(self) -> tuple[int, str, float] | None:
+        """``(step, key, value)`` of the first non-finite monitored entry, or ``None``."""
+        step = int(self.bad_step)
+        if step < 0:
+            return None
+        for k in self.keys:
+            value = float(self.bad_value[k])
+            if not math.isfinite(value):
+                return step, k, value
+        return step, self.keys[0], math.nan
+
+    def sums(self) -> dict[str, float]:
+        return {k: float(v) for k, v in self.totals.items()}
+
+    def reset(self) -> None:
+        self.totals = {}
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> Tensor:
@@ -182,7 +261,8 @@ def _rng_state(ctx: TrainContext) -> dict[str, Any]:
     return state
 
 
-def _save(run: Run, which: str, ctx: TrainContext, config: RunConfig, optimizers, schedulers) -> None:
+def _save(run: Run, which: str, ctx: TrainContext, config: RunConfig, optimizers, schedulers,
+          scaler: _Precision | None = None) -> None:
     model = ctx.model
     save_torch(run.checkpoint_path(which), {
         "meta": {"model": config.model, "model_config": config.model_config.to_dict(),
@@ -193,6 +273,7 @@ def _save(run: Run, which: str, ctx: TrainContext, config: RunConfig, optimizers
         "state": asdict(ctx.state),
         "sgd_index": ctx.sgd_index,
         "rng": _rng_state(ctx),
+        "scaler": scaler.state_dict() if scaler else None,
     })
 
 
@@ -210,16 +291,18 @@ def _restore(ckpt: dict[str, Any], ctx: TrainContext, optimizers, schedulers) ->
         torch.cuda.set_rng_state(ckpt["rng"]["cuda"], ctx.device)
 
 
-def _check_finite(losses: dict[str, Tensor], keys: list[str], ctx: TrainContext, run: Run) -> None:
-    for k in keys:
-        v = losses[k].detach()
-        if not bool(torch.isfinite(v)):
-            run.write_status("failed", error=f"{k} = {float(v)} at step {ctx.state.step}")
-            kept = run.checkpoint_path("latest")
-            kept_msg = f"the last good checkpoint {kept} is kept" if kept.is_file() else "no checkpoint was written"
-            raise TrainingDiverged(
-                f"loss {k!r} became {float(v)} at step {ctx.state.step + 1} (epoch {ctx.state.epoch + 1}); "
-                f"{kept_msg}; lower the learning rate (train.lr=...) or check the data")
+def _check_finite(tracker: LossTracker, ctx: TrainContext, run: Run) -> None:
+    """Raises :class:`TrainingDiverged` if a monitored loss entry was ever non-finite (reads the device once)."""
+    bad = tracker.first_bad()
+    if bad is None:
+        return
+    step, k, v = bad
+    run.write_status("failed", error=f"{k} = {v} at step {step}")
+    kept = run.checkpoint_path("latest")
+    kept_msg = f"the last good checkpoint {kept} is kept" if kept.is_file() else "no checkpoint was written"
+    raise TrainingDiverged(
+        f"loss {k!r} became {v} at step {step + 1} (epoch {ctx.state.epoch + 1}); "
+        f"{kept_msg}; lower the learning rate (train.lr=...) or check the data")
 
 
 def _mark_failed(run: Run, error: Exception) -> None:
@@ -243,26 +326,65 @@ def _setup(config: RunConfig, run: Run, resume: bool, progress: bool):
     """Loads the data, builds the model, its optimisers and the hook context; restores a checkpoint."""
     tc, dc = config.train, config.data
     device = resolve_device(tc.device)
+    if device.type == "cuda" and tc.cudnn_benchmark:
+        torch.backends.cudnn.benchmark = True
     data = load_dataset(dc.name, dc.root, split="train", download=dc.download, **dc.options)
     train_index, val_index = split_indices(len(data), dc.val_fraction, dc.split_seed, dc.subset)
     source = CachedImages(data, torch.cat([train_index, val_index]) if dc.cache else None,
-                          limit_gib=dc.cache_gib, progress=progress)
+                          limit_gib=dc.cache_gib, progress=progress,
+                          device=device if dc.device_cache and device.type == "cuda" else None)
 
     check_training_memory(config.model, config.model_config, data.shape, data.value_range, device)
     torch.manual_seed(tc.seed)
     model = build_model(config.model, config.model_config, data.shape, data.value_range).to(device)
+    layout = memory_layout(model, data.shape, tc.channels_last)
+    model.to(memory_format=layout)
     objectives = model.objectives()
     optimizers = {k: torch.optim.Adam(o.params, lr=o.lr or tc.lr, betas=o.betas, weight_decay=o.weight_decay)
                   for k, o in objectives.items()}
     schedulers = {k: make_scheduler(tc, optimizers[k]) for k, o in objectives.items()
                   if o.plateau and tc.schedule != "none"}
     ctx = TrainContext(model, data, train_index, val_index, train_index, tc, device,
-                       torch.Generator().manual_seed(tc.seed + 1), TrainState(), source,
+                       torch.Generator().manual_seed(tc.seed + 1), TrainState(), source, layout,
                        recorded=run.status() if resume else {})
     model.on_train_start(ctx)
+    scaler = _Precision(tc.amp, device)
     if resume and run.checkpoint_path("latest").is_file():
-        _restore(run.load_checkpoint("latest", map_location=device), ctx, optimizers, schedulers)
-    return ctx, objectives, optimizers, schedulers
+        ckpt = run.load_checkpoint("latest", map_location=device)
+        _restore(ckpt, ctx, optimizers, schedulers)
+        scaler.load_state_dict(ckpt.get("scaler"))
+    if tc.compile:
+        model.encoder.compile()
+        model.decoder.compile()
+    return ctx, objectives, optimizers, schedulers, scaler
+
+
+class _Precision:
+    """Autocast and loss scaling of ``train.amp`` (``None``: float32, both no-ops)."""
+
+    def __init__(self, amp: str | None, device: torch.device):
+        self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(amp) if amp else None
+        self.device = device
+        self.scaler = torch.amp.GradScaler(device.type) if self.dtype is torch.float16 else None
+
+    def autocast(self):
+        return torch.autocast(self.device.type, dtype=self.dtype) if self.dtype else nullcontext()
+
+    def backward(self, loss: Tensor, **kwargs: Any) -> None:
+        (self.scaler.scale(loss) if self.scaler else loss).backward(**kwargs)
+
+    def step(self, optimizers: dict[str, torch.optim.Optimizer]) -> None:
+        for o in optimizers.values():
+            self.scaler.step(o) if self.scaler else o.step()
+        if self.scaler:
+            self.scaler.update()
+
+    def state_dict(self) -> dict[str, Any] | None:
+        return self.scaler.state_dict() if self.scaler else None
+
+    def load_state_dict(self, state: dict[str, Any] | None) -> None:
+        if self.scaler and state:
+            self.scaler.load_state_dict(state)
 
 
 class MilestoneFactor:
@@ -297,6 +419,7 @@ def train(
     resume: bool = False,
     progress: bool = True,
     stop_at_step: int | None = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Trains ``config`` into the run directory ``out`` and returns the final status.
 
@@ -306,12 +429,14 @@ def train(
         resume: Continue the run in ``out`` from its latest checkpoint (start it if absent).
         progress: Show a progress bar.
         stop_at_step: Stop as if interrupted once this many steps are done (for tests).
+        on_step: Called as ``on_step(steps_done, total_steps)`` after every step (progress of a
+            sweep's worker); it must be cheap.
     """
     existed = Path(out).exists()
     fresh = not (resume and Run(out).exists())
     run, config = prepare_run(config, out, resume)
     try:
-        ctx, objectives, optimizers, schedulers = _setup(config, run, resume, progress)
+        ctx, objectives, optimizers, schedulers, precision = _setup(config, run, resume, progress)
     except BaseException:
         if fresh:
             _discard(run, keep_dir=existed)
@@ -334,7 +459,16 @@ def train(
                desc=f"{config.model} on {dc.name}", dynamic_ncols=True, leave=False)
     started = time.perf_counter() - state.seconds
 
+    tracker = LossTracker(state.sums, keys, device)
+    save = lambda which: _save(run, which, ctx, config, optimizers, schedulers, precision)
+
+    def sync() -> None:
+        """Reads the device-side sums into the state and stops on a non-finite loss."""
+        _check_finite(tracker, ctx, run)
+        state.sums = tracker.sums()
+
     def finish_epoch(complete: bool) -> None:
+        sync()
         train_means = {f"train/{k}": v / max(state.batch, 1) for k, v in state.sums.items()}
         val = evaluate_losses(model, ctx.batches(val_index), seed=tc.seed) if len(val_index) else {}
         val = {f"val/{k}": v for k, v in val.items()}
@@ -353,11 +487,26 @@ def train(
             state.best_val, state.best_epoch = monitor, state.epoch
         if complete:
             state.epoch, state.batch, state.sums, state.epoch_started = state.epoch + 1, 0, {}, False
+            tracker.reset()
         if improved:
-            _save(run, "best", ctx, config, optimizers, schedulers)
-        _save(run, "latest", ctx, config, optimizers, schedulers)
+            save("best")
+        save("latest")
         bar.set_postfix({k.split("/")[-1]: f"{v:.4g}" for k, v in (val or train_means).items()
                          if k.endswith(("loss", "recon"))})
+
+    def step(x: Tensor) -> None:
+        model.on_step_start(ctx)
+        with precision.autocast():
+            losses = model.loss(x)
+        for o in optimizers.values():
+            o.zero_grad(set_to_none=True)
+        if len(objectives) == 1:
+            precision.backward(losses[keys[0]])
+        else:
+            for i, o in enumerate(objectives.values()):
+                precision.backward(losses[o.loss_key], inputs=o.params, retain_graph=i < len(objectives) - 1)
+        precision.step(optimizers)
+        tracker.add(losses, state.step)
 
     with _stop_on_sigint() as flag:
         try:
@@ -367,37 +516,29 @@ def train(
                     state.epoch_started = True
                 order = ctx.sgd_index[epoch_order(len(ctx.sgd_index), tc.seed, state.epoch)]
                 n_batches = max(1, len(order) // bs)
+                last = n_batches if tc.steps is None else min(n_batches, state.batch + tc.steps - state.step)
                 model.train()
-                while state.batch < n_batches and not (tc.steps is not None and state.step >= tc.steps):
+                makers = (lambda b=b: ctx.images(order[b * bs : (b + 1) * bs]) for b in range(state.batch, last))
+                for x in prefetched(makers, tc.prefetch):
                     if flag["stop"] or state.step == stop_at_step:
-                        _save(run, "latest", ctx, config, optimizers, schedulers)
+                        sync()
+                        save("latest")
                         run.write_status("interrupted", step=state.step, epoch=state.epoch)
                         raise Interrupted(f"interrupted at step {state.step}; continue with: "
                                           f"vaelab train --out {run.path} --resume")
-                    x = ctx.images(order[state.batch * bs : (state.batch + 1) * bs])
-                    model.on_step_start(ctx)
-                    losses = model.loss(x)
-                    _check_finite(losses, keys, ctx, run)
-                    for o in optimizers.values():
-                        o.zero_grad(set_to_none=True)
-                    if len(objectives) == 1:
-                        losses[keys[0]].backward()
-                    else:
-                        for i, o in enumerate(objectives.values()):
-                            losses[o.loss_key].backward(inputs=o.params, retain_graph=i < len(objectives) - 1)
-                    for o in optimizers.values():
-                        o.step()
+                    step(x)
                     state.step += 1
                     state.batch += 1
-                    detached = {k: float(v.detach()) for k, v in losses.items()}
-                    for k, v in detached.items():
-                        state.sums[k] = state.sums.get(k, 0.0) + v
                     if state.step % tc.log_every == 0:
-                        logs.scalars({f"train/{k}": v for k, v in detached.items()}, state.step)
+                        sync()
+                        logs.scalars({f"train/{k}": float(v) for k, v in tracker.latest.items()}, state.step)
                     if tc.checkpoint_every and state.step % tc.checkpoint_every == 0:
+                        sync()
                         state.seconds = time.perf_counter() - started
-                        _save(run, "latest", ctx, config, optimizers, schedulers)
+                        save("latest")
                     bar.update(1)
+                    if on_step is not None:
+                        on_step(state.step, total)
                 finish_epoch(complete=state.batch >= n_batches)
         except Exception as e:
             if not isinstance(e, (Interrupted, TrainingDiverged)):

@@ -237,3 +237,36 @@ def test_a_directory_holds_one_sweep_only(tmp_path):
     with pytest.raises(ConfigError, match="already holds files but no sweep.yaml"):
         run_sweep(tiny_spec(), tmp_path / "other", progress=False)
     assert sorted(p.name for p in out.iterdir()) == ["sweep.yaml"]
+
+
+def test_local_workers_report_the_steps_of_each_running_run(tmp_path):
+    from vaelab.experiments.sweeps import _Job, _local
+
+    spec = tiny_spec(steps=6)
+    jobs = [_Job(r.name, str(tmp_path / r.name), str(tmp_path / ".locks" / f"{r.name}.lock"), run_config(r),
+                 spec.metrics, spec.num_samples, 1, False) for r in expand(spec)]
+    seen = []
+    outcomes = list(_local(jobs, 2, None, lambda *report: seen.append(report)))
+    assert sorted(o.state for o in outcomes) == ["done", "done"]
+    assert {(name, step) for name, step, total in seen if step == total} == {(j.name, 6) for j in jobs}
+    assert all(total == 6 and 1 <= step <= 6 for _, step, total in seen)
+
+
+def test_workers_are_dealt_round_robin_onto_the_gpus(monkeypatch):
+    import multiprocessing
+
+    import torch
+
+    from vaelab.experiments import sweeps
+
+    assert [sweeps.device_slot(k, 2) for k in range(5)] == [0, 1, 0, 1, 0]
+    assert sweeps.device_slot(3, 0) is None
+    bound = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "set_device", bound.append)
+    monkeypatch.setattr(sweeps, "_WORKER", {})
+    counter = multiprocessing.Value("i", 0)
+    for _ in range(3):
+        sweeps._init_worker(None, counter)
+    assert bound == [0, 1, 0] and sweeps._WORKER["slot"] == 2 and counter.value == 3

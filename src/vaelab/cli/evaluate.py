@@ -55,7 +55,9 @@ def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_pr
     """Compute the evaluation suite for a trained run and write RUN_DIR/metrics.json.
 
     Results merge into an existing metrics.json (groups not recomputed are kept); the file
-    is replaced atomically. Example:
+    is replaced atomically after every group, so an interruption keeps the finished groups.
+    The full suite on dSprites encodes the factor grid once (progress bar) and stores the
+    codes in RUN_DIR/codes/ for later evaluations of the same checkpoint. Example:
 
       vaelab evaluate runs/vae --metrics mig,factor_vae,latent --num-samples 2000
       vaelab evaluate runs/wae --metrics generative --sampler flow   # FD of flow samples

@@ -16,7 +16,8 @@ __all__ = ["presets", "presets_list", "presets_show", "report", "sweep"]
 @click.option("--budget", type=POSITIVE, default=1.0, show_default=True,
               help="With --preset: scale of epochs / steps and metric sample counts (1 = the published settings).")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Sweep directory (one run directory per run).")
-@click.option("--workers", type=int, default=1, show_default=True, help="Runs trained at once by the local executor.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Runs trained at once by the local executor; with GPUs, worker k uses GPU k mod #GPUs "
+              "(several runs per GPU when workers > GPUs).")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local processes, or a Ray cluster (pip install 'vaelab[ray]').")
 @click.option("--address", help="Ray cluster address (default: start a local Ray instance).")

@@ -10,7 +10,7 @@ from tqdm.auto import tqdm
 
 from vaelab.data.base import Dataset, IndexLike, as_index
 
-__all__ = ["CachedImages"]
+__all__ = ["CachedImages", "fits_on_device"]
 
 
 class CachedImages:
@@ -26,9 +26,12 @@ class CachedImages:
         index: Items to keep in memory (``None``: cache nothing).
         limit_gib: Memory limit in GiB.
         progress: Show a progress bar while rendering.
+        device: Keep the cache on this device when it fits (:func:`fits_on_device`); batches
+            of cached items are then gathered there. ``None``: host memory.
     """
 
-    def __init__(self, data: Dataset, index: Tensor | None = None, limit_gib: float = 4.0, progress: bool = False):
+    def __init__(self, data: Dataset, index: Tensor | None = None, limit_gib: float = 4.0, progress: bool = False,
+                 device: torch.device | None = None):
         self.data = data
         self.lookup: Tensor | None = None
         self.store: Tensor | None = None
@@ -45,6 +48,8 @@ class CachedImages:
             self.store[i : i + len(x)] = x.mul_(255).round_().to(torch.uint8)
         self.lookup = torch.full((len(data),), -1, dtype=torch.long)
         self.lookup[index] = torch.arange(len(index))
+        if device is not None and fits_on_device(self.store.numel(), torch.device(device)):
+            self.store = self.store.to(device)
 
     @property
     def cached(self) -> int:
@@ -57,7 +62,20 @@ class CachedImages:
         pos = self.lookup[index]
         hit = pos >= 0
         if bool(hit.all()):
-            return self.store[pos].float().div_(255)
+            return self.store[pos.to(self.store.device, non_blocking=True)].float().div_(255)
         out = self.data.images(index)
-        out[hit] = self.store[pos[hit]].float().div_(255)
+        out[hit] = self.store[pos[hit].to(self.store.device)].cpu().float().div_(255)
         return out
+
+    @property
+    def device(self) -> torch.device:
+        """Where the cached items live."""
+        return torch.device("cpu") if self.store is None else self.store.device
+
+
+def fits_on_device(nbytes: int, device: torch.device) -> bool:
+    """Whether ``nbytes`` fit in a quarter of the device's free memory (always, for the CPU)."""
+    if device.type != "cuda":
+        return True
+    free, _ = torch.cuda.mem_get_info(device)
+    return nbytes <= free // 4

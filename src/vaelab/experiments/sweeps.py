@@ -50,6 +50,7 @@ __all__ = [
     "SweepSpec",
     "RunSpec",
     "RunOutcome",
+    "device_slot",
     "load_sweep",
     "parse_sweep",
     "dump_sweep",
@@ -459,7 +460,8 @@ def _clear_debris(run_dir: Path) -> None:
 
 
 def complete_run(run_dir: str | Path, config: RunConfig, metrics: list[str] | tuple[str, ...] | None = None,
-                 num_samples: int | None = None, progress: bool = False) -> tuple[bool, list[str]]:
+                 num_samples: int | None = None, progress: bool = False,
+                 on_step: Callable[[int, int], None] | None = None) -> tuple[bool, list[str]]:
     """Trains a run unless finished (resuming its checkpoint), then evaluates its missing metric groups.
 
     Args:
@@ -468,6 +470,7 @@ def complete_run(run_dir: str | Path, config: RunConfig, metrics: list[str] | tu
         metrics: Metric groups or ``generative:SAMPLER``; ``None``: every group that applies.
         num_samples: Cap on metric sample counts.
         progress: Show progress bars.
+        on_step: Passed to :func:`vaelab.train.train` (``(steps done, total)`` after each step).
 
     Returns:
         Whether it trained, and the groups it evaluated.
@@ -480,7 +483,7 @@ def complete_run(run_dir: str | Path, config: RunConfig, metrics: list[str] | tu
     trained = Run(run_dir).status().get("status") != "finished"
     if trained:
         _clear_debris(run_dir)
-        train(config, run_dir, resume=True, progress=progress)
+        train(config, run_dir, resume=True, progress=progress, on_step=on_step)
     missing = missing_metrics(run_dir, metrics)
     if missing == []:
         return trained, []
@@ -582,6 +585,45 @@ class _Job:
     progress: bool
 
 
+_WORKER: dict[str, Any] = {}
+"""A sweep worker process's progress queue and device slot (set by :func:`_init_worker`)."""
+
+
+def device_slot(slot: int, num_gpus: int) -> int | None:
+    """The GPU of worker ``slot``: workers are dealt round-robin onto the GPUs, so ``--workers N``
+    on ``G`` GPUs packs about ``N / G`` runs onto each; ``None`` without GPUs."""
+    return slot % num_gpus if num_gpus > 0 else None
+
+
+def _init_worker(queue: Any, counter: Any) -> None:
+    """Runs once in each worker process: takes the next slot and binds its GPU (``cuda`` means that one)."""
+    import torch
+
+    with counter.get_lock():
+        slot = counter.value
+        counter.value += 1
+    gpu = device_slot(slot, torch.cuda.device_count() if torch.cuda.is_available() else 0)
+    if gpu is not None:
+        torch.cuda.set_device(gpu)
+    _WORKER.update(queue=queue, slot=slot, gpu=gpu)
+
+
+def _progress_reporter(name: str, every: float = 0.5) -> Callable[[int, int], None] | None:
+    """Sends ``(name, step, total)`` to the sweep's progress queue at most every ``every`` seconds."""
+    queue = _WORKER.get("queue")
+    if queue is None:
+        return None
+    last = [0.0]
+
+    def report(step: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every or step >= total:
+            last[0] = now
+            queue.put((name, step, total))
+
+    return report
+
+
 def _run_job(job: _Job) -> RunOutcome:
     """Locks, completes and unlocks one run; a user error becomes a ``failed`` outcome."""
     import torch
@@ -595,7 +637,8 @@ def _run_job(job: _Job) -> RunOutcome:
     torch.set_num_threads(job.threads)
     start = time.perf_counter()
     try:
-        trained, evaluated = complete_run(job.path, job.config, job.metrics, job.num_samples, job.progress)
+        trained, evaluated = complete_run(job.path, job.config, job.metrics, job.num_samples, job.progress,
+                                          on_step=_progress_reporter(job.name))
     except Interrupted:
         raise
     except Exception as e:  # one run's failure, expected (VaelabError) or not, must not abort the sweep
@@ -611,16 +654,36 @@ def _run_job(job: _Job) -> RunOutcome:
                       status=Run(job.path).status())
 
 
-def _local(jobs: list[_Job], workers: int, address: str | None) -> Iterator[RunOutcome]:
+def _drain(queue: Any, on_progress: Callable[[str, int, int], None] | None) -> None:
+    import queue as queues
+
+    while True:
+        try:
+            name, step, total = queue.get_nowait()
+        except (queues.Empty, OSError, EOFError):
+            return
+        if on_progress is not None:
+            on_progress(name, step, total)
+
+
+def _local(jobs: list[_Job], workers: int, address: str | None,
+           on_progress: Callable[[str, int, int], None] | None = None) -> Iterator[RunOutcome]:
     if workers == 1:
         yield from map(_run_job, jobs)
         return
     context = multiprocessing.get_context("spawn")
-    pool = concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context)
+    queue, counter = context.Queue(), context.Value("i", 0)
+    pool = concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context,
+                                                  initializer=_init_worker, initargs=(queue, counter))
     try:
-        futures = [pool.submit(_run_job, job) for job in jobs]
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
+        pending = {pool.submit(_run_job, job) for job in jobs}
+        while pending:
+            done, pending = concurrent.futures.wait(pending, timeout=0.5,
+                                                    return_when=concurrent.futures.FIRST_COMPLETED)
+            _drain(queue, on_progress)
+            for future in done:
+                yield future.result()
+        _drain(queue, on_progress)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -633,7 +696,8 @@ def _import_ray() -> Any:
     return ray
 
 
-def _ray(jobs: list[_Job], workers: int, address: str | None) -> Iterator[RunOutcome]:
+def _ray(jobs: list[_Job], workers: int, address: str | None,
+         on_progress: Callable[[str, int, int], None] | None = None) -> Iterator[RunOutcome]:
     ray = _import_ray()
     threads = jobs[0].threads
     started = not ray.is_initialized()
@@ -652,7 +716,9 @@ def _ray(jobs: list[_Job], workers: int, address: str | None) -> Iterator[RunOut
             ray.shutdown()
 
 
-EXECUTORS: dict[str, Callable[[list[_Job], int, str | None], Iterator[RunOutcome]]] = {"local": _local, "ray": _ray}
+EXECUTORS: dict[str, Callable[..., Iterator[RunOutcome]]] = {"local": _local, "ray": _ray}
+"""Executors by name: ``(jobs, workers, address, on_progress) -> outcomes`` as runs finish; the
+local one reports ``on_progress(run name, step, total)`` from its worker processes."""
 
 
 def _claim(spec: SweepSpec, out: Path) -> None:
@@ -716,9 +782,17 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, executor: str 
                  spec.metrics, spec.num_samples, threads, progress and in_process) for r in runs]
     outcomes: list[RunOutcome] = []
     bar = tqdm(total=len(jobs), disable=not progress, unit="run", desc=spec.name or "sweep", dynamic_ncols=True)
+    running: dict[str, tuple[int, int]] = {}
+
+    def show(name: str, step: int, total: int) -> None:
+        running[name] = (step, total)
+        bar.set_postfix_str(" | ".join(f"{n} {s}/{t}" if s < t else f"{n} evaluating"
+                                       for n, (s, t) in running.items()), refresh=True)
+
     try:
-        for outcome in EXECUTORS[executor](jobs, workers, address) if jobs else ():
+        for outcome in EXECUTORS[executor](jobs, workers, address, show) if jobs else ():
             outcomes.append(outcome)
+            running.pop(outcome.name, None)
             bar.update(1)
             tqdm.write(f"[{len(outcomes)}/{len(jobs)}] {outcome.line()}", file=sys.stderr)
     except (Interrupted, KeyboardInterrupt):

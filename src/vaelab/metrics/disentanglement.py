@@ -68,6 +68,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import mutual_info_score
 from sklearn.svm import LinearSVC
 from torch import Tensor
+from tqdm.auto import tqdm
 
 from vaelab.data.base import Dataset, FactorGridDataset, GroundTruthDataset
 from vaelab.errors import ConfigError, DataError
@@ -239,7 +240,7 @@ class CodeCache:
         batch_size: Observations per call of ``encode``.
     """
 
-    def __init__(self, data: Dataset, encode: Encoder, batch_size: int = 500):
+    def __init__(self, data: Dataset, encode: Encoder, batch_size: int = 500, progress: bool = False):
         data = _check_ground_truth(data)
         if not isinstance(data, FactorGridDataset):
             raise DataError(f"{data.name}: CodeCache needs a FactorGridDataset (items indexed by their factors)")
@@ -250,6 +251,7 @@ class CodeCache:
         self.data = data
         self.encode = encode
         self.batch_size = batch_size
+        self.progress = progress
         self._codes: np.ndarray | None = None
         self._done = np.zeros(len(data), dtype=bool)
 
@@ -260,15 +262,32 @@ class CodeCache:
 
     def _encode_items(self, index: np.ndarray) -> None:
         step = self.batch_size * 4
-        for i in range(0, len(index), step):
-            part = index[i:i + step]
-            z = encode_observations(self.encode, self.data.images(torch.from_numpy(part)), self.batch_size)
-            if self._codes is None:
-                self._codes = np.empty((len(self.data), z.shape[1]), dtype=np.float32)
-            elif z.shape[1] != self._codes.shape[1]:
-                raise DataError(f"encode returned {z.shape[1]} code dimensions, earlier {self._codes.shape[1]}")
-            self._codes[part] = z
-            self._done[part] = True
+        show = self.progress and len(index) >= 50 * step
+        with tqdm(total=len(index), disable=not show, desc=f"encoding {self.data.name}", unit="img",
+                  unit_scale=True, leave=False, dynamic_ncols=True) as bar:
+            for i in range(0, len(index), step):
+                part = index[i:i + step]
+                z = encode_observations(self.encode, self.data.images(torch.from_numpy(part)), self.batch_size)
+                if self._codes is None:
+                    self._codes = np.empty((len(self.data), z.shape[1]), dtype=np.float32)
+                elif z.shape[1] != self._codes.shape[1]:
+                    raise DataError(f"encode returned {z.shape[1]} code dimensions, earlier {self._codes.shape[1]}")
+                self._codes[part] = z
+                self._done[part] = True
+                bar.update(len(part))
+
+    def state_dict(self) -> dict[str, Tensor]:
+        """The encoded items and their codes, e.g. to store beside a checkpoint."""
+        codes = torch.zeros(0) if self._codes is None else torch.from_numpy(self._codes)
+        return {"codes": codes, "done": torch.from_numpy(self._done)}
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> None:
+        """Restores :meth:`state_dict` (of the same dataset and encoder)."""
+        done = state["done"].numpy().astype(bool)
+        if done.shape != self._done.shape:
+            raise DataError(f"stored codes cover {len(done)} items, the dataset has {len(self._done)}")
+        self._done = done.copy()
+        self._codes = state["codes"].numpy().astype(np.float32, copy=True) if done.any() else None
 
     def fill(self) -> CodeCache:
         """Encodes every grid item not encoded yet; returns ``self``."""

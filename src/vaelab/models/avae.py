@@ -324,23 +324,11 @@ class AVAE(Autoencoder):
 
     @torch.no_grad()
     def encode_kde_set(self, ctx: "TrainContext") -> None:
-        """Encodes the KDE set in evaluation mode, without gradient, in batches of ``train.eval_batch_size``.
-
-        Convolutional encoders on the CPU run in channels-last layout for the refresh (the
-        same function, about 1.5x faster on the dSprites network: ``benchmarks/bench_avae.py``).
-        """
+        """Encodes the KDE set in evaluation mode, without gradient, in batches of ``train.eval_batch_size``
+        (through ``ctx.batches``, in the training layout: channels-last by default)."""
         was_training = self.training
         self.eval()
-        index = self.kde_index.cpu()
-        fast = len(self.shape) == 3 and self.device.type == "cpu"
-        layout = torch.channels_last if fast else torch.preserve_format
-        if fast:
-            self.encoder.to(memory_format=torch.channels_last)
-        try:
-            codes = [self.encode(x.contiguous(memory_format=layout)) for x in ctx.batches(index)]
-        finally:
-            if fast:
-                self.encoder.to(memory_format=torch.contiguous_format)
+        codes = [self.encode(x) for x in ctx.batches(self.kde_index.cpu())]
         self.kde_codes.copy_(torch.cat(codes))
         self.kde_step.fill_(ctx.state.step)
         self.train(was_training)

@@ -51,7 +51,8 @@ def test_sample_reconstruct_traverse(trained, tmp_path, capsys):
     assert code == 0 and Image.open(tmp_path / "r.png").size == (2 + 8 * 10, 2 + 2 * 10)
     code, _, _ = run_cli(capsys, "traverse", str(trained), "--dims", "0,2", "--steps", "5",
                          "--out", str(tmp_path / "t.png"))
-    assert code == 0 and Image.open(tmp_path / "t.png").size == (2 + 5 * 10, 2 + 2 * 10)
+    width, height = Image.open(tmp_path / "t.png").size  # rows of 8 px enlarged twice for their z0 / z2 labels
+    assert code == 0 and height == 2 * (2 + 2 * 10) and width - 2 * (2 + 5 * 10) > 6
 
 
 def test_sampling_is_seeded(trained, tmp_path, capsys):
@@ -186,3 +187,47 @@ def test_training_curves_plot_hook_columns(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert plot_training_curves(log, tmp_path / "c.png").stat().st_size > 0
+
+
+def test_resume_summary_numbers_match_the_run_files_and_a_finished_resume_keeps_figures(trained, tmp_path, capsys):
+    import json
+    import shutil
+
+    run = tmp_path / "copy"
+    shutil.copytree(trained, run)
+    code, out, _ = run_cli(capsys, "train", "--out", str(run), "--resume", "--steps", "30", "--no-progress")
+    status = json.loads((run / "status.json").read_text())
+    rows = [r.split(",") for r in (run / "log.csv").read_text().splitlines()[1:]]
+    best = next(r for r in rows if int(r[0]) == status["best_epoch"])
+    assert code == 0 and (status["steps"], status["epochs"], status["epoch_steps"]) == (30, 2, 4)
+    assert f"30 steps (2 epochs + 4 steps), best validation loss {status['best_val_loss']:.4f} at epoch " \
+           f"{status['best_epoch']} (step {best[1]})" in out
+    assert [int(r[0]) for r in rows] == [1, 2, 3]
+    code, _, _ = run_cli(capsys, "sample", str(run), "--seed", "1")  # a figure the user made
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    code, out, _ = run_cli(capsys, "train", "--out", str(run), "--resume", "--no-progress")
+    assert code == 0 and "already finished: 30 steps" in out and "nothing trained or written" in out
+    assert before == {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+
+
+def test_data_preview_by_factor_shows_each_factors_own_values_in_labelled_rows(tmp_path, capsys):
+    import torch
+
+    from vaelab.cli.data import factor_rows
+    from vaelab.data import load_dataset
+
+    ds = load_dataset("dsprites")
+    base = torch.tensor([1, 2, 5, 7, 9])
+    x, shown = factor_rows(ds, base)
+    assert x.shape == (5 * 10, *ds.shape)
+    for k, size in enumerate(ds.factor_sizes):
+        index = torch.linspace(0, size - 1, min(size, 10)).round().long()
+        f = base.repeat(len(index), 1)
+        f[:, k] = index
+        row = x[10 * k : 10 * (k + 1)]
+        assert torch.equal(row[: len(index)], ds.render(f).float())  # each value once, no repeats
+        assert bool((row[len(index):] == 0.5).all())  # the rest of a short row is blank
+        assert torch.equal(shown[k], ds.factor_values(k)[index])
+    assert [len(v) for v in shown] == [3, 6, 10, 10, 10]
+    code, out, _ = run_cli(capsys, "data", "preview", "dsprites", "--by-factor", "--out", str(tmp_path / "f.png"))
+    assert code == 0 and "scale         6      0.5, 0.6, 0.7, 0.8, 0.9, 1" in out

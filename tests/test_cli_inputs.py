@@ -72,11 +72,13 @@ def test_figures_of_a_wide_latent_space_have_bounded_cost(tmp_path, capsys):
     out = tmp_path / "wide"
     assert main(["train", "--model", "vae", "--out", str(out), "--steps", "5", *TINY, "latent_dim=40"]) == 0
     rows = MAX_FIGURE_AXES
-    assert Image.open(out / "figures" / "traversal.png").size == (2 * (2 + 9 * 10), 2 * (2 + rows * 10))
+    width, height = Image.open(out / "figures" / "traversal.png").size  # rows enlarged twice for labels, scale 2
+    assert height == 4 * (2 + rows * 10) and width - 4 * (2 + 9 * 10) > 12
     capsys.readouterr()
     assert main(["traverse", str(out), "--steps", "5", "--out", str(tmp_path / "t.png")]) == 0
     assert "traversing the 10 of 40 dimensions whose held-out codes spread most" in capsys.readouterr().out
-    assert Image.open(tmp_path / "t.png").size == (2 + 5 * 10, 2 + rows * 10)
+    width, height = Image.open(tmp_path / "t.png").size
+    assert height == 2 * (2 + rows * 10) and width - 2 * (2 + 5 * 10) > 6
 
 
 def test_traversal_axes_are_the_widest_in_axis_order():

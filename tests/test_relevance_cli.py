@@ -63,7 +63,8 @@ def test_relevance_of_an_ard_vae_prints_the_table_and_writes_both_figures(ard_ru
     assert out.split("):")[1].split("\n")[0].split() == [str(a) for a in active]
     assert Image.open(tmp_path / "relevance.png").size[0] > 100
     width, height = Image.open(tmp_path / "relevance_traversal.png").size
-    assert (width, height) == (2 * (2 + 9 * 10), 2 * (2 + len(active) * 10))
+    # rows of 8 px enlarged twice for their axis labels, then the figure scale 2
+    assert height == 4 * (2 + len(active) * 10) and width - 4 * (2 + 9 * 10) > 12
 
 
 def test_relevance_matches_the_model_and_its_options(ard_run, tmp_path, capsys):
@@ -74,7 +75,7 @@ def test_relevance_matches_the_model_and_its_options(ard_run, tmp_path, capsys):
     rows = table(out)
     assert len([r for r in rows if r[4] == "yes"]) <= len([r for r in rows if r[3] < 0.5]) + 1
     width, height = Image.open(tmp_path / "relevance_traversal.png").size
-    assert (width, height) == (2 * (2 + 5 * 10), 2 * (2 + 4 * 10))
+    assert height == 4 * (2 + 4 * 10) and width - 4 * (2 + 5 * 10) > 12
     assert isinstance(model.prior_variance, torch.Tensor)
 
 

@@ -98,7 +98,8 @@ def test_nan_loss_stops_with_the_last_good_checkpoint_kept(tmp_path, monkeypatch
     ckpt = final_state(tmp_path / "r")
     assert ckpt["state"]["step"] == 13
     assert all(torch.isfinite(v).all() for v in ckpt["model"].values() if v.is_floating_point())
-    assert json.loads((tmp_path / "r" / "status.json").read_text())["status"] == "failed"
+    status = json.loads((tmp_path / "r" / "status.json").read_text())
+    assert status["status"] == "failed" and status["steps"] == 19 and status["error"] == "loss = nan at step 20"
 
 
 class WithCritic(VAE):
@@ -195,7 +196,9 @@ def test_the_monitored_entry_picks_the_best_checkpoint(tmp_path, monkeypatch):
     recon = [float(r.split(",")[header.index("val/recon")]) for r in rows[1:]]
     loss = [float(r.split(",")[header.index("val/loss")]) for r in rows[1:]]
     assert loss[0] < loss[1] < loss[2]
-    assert status["best_epoch"] == recon.index(min(recon)) and status["best_val_loss"] == min(recon)
+    best = rows[1:][recon.index(min(recon))].split(",")
+    assert status["best_val_loss"] == min(recon)
+    assert (status["best_epoch"], status["best_step"]) == (int(best[0]), int(best[1]))  # log.csv numbers epochs from 1
 
 
 class DrawsAtEpochStart(VAE):
@@ -251,3 +254,115 @@ def test_bad_schedules_are_config_errors(over, match):
 
     with pytest.raises(ConfigError, match=match):
         cfg(epochs=1, overrides=over)
+def files(path):
+    return {p: p.read_bytes() for p in path.rglob("*") if p.is_file()}
+
+
+def test_a_refused_resume_leaves_the_config_as_it_was(tmp_path):
+    train(cfg(steps=8), tmp_path / "r", progress=False)
+    latest = Run(tmp_path / "r").checkpoint_path("latest")
+    latest.write_bytes(latest.read_bytes()[:100])  # truncated
+    before = files(tmp_path / "r")
+    with pytest.raises(RunError, match="is unreadable"):
+        train(cfg(steps=12), tmp_path / "r", resume=True, progress=False)
+    assert files(tmp_path / "r") == before
+    assert Run(tmp_path / "r").config().train.steps == 8
+
+
+def test_a_resumed_budget_below_the_trained_one_is_refused(tmp_path):
+    train(cfg(steps=20), tmp_path / "r", progress=False)
+    before = files(tmp_path / "r")
+    with pytest.raises(RunError, match="already trained 20 steps.*--steps 20 or more"):
+        train(cfg(steps=15), tmp_path / "r", resume=True, progress=False)
+    with pytest.raises(RunError, match="already trained 1 epochs and 7 steps of the next.*--epochs 2 or more"):
+        train(cfg(epochs=1), tmp_path / "r", resume=True, progress=False)  # 13 steps per epoch
+    assert files(tmp_path / "r") == before
+
+
+def test_resuming_a_finished_run_writes_nothing(tmp_path):
+    c = cfg(steps=20, overrides=["train.tensorboard=true"])
+    train(c, tmp_path / "r", progress=False)
+    before = files(tmp_path / "r")
+    status = train(c, tmp_path / "r", resume=True, progress=False)
+    assert status["trained_steps"] == 0 and status["status"] == "finished" and status["steps"] == 20
+    assert files(tmp_path / "r") == before  # no second TensorBoard event file, no rewritten status
+    status = train(cfg(steps=26, overrides=["train.tensorboard=true"]), tmp_path / "r", resume=True, progress=False)
+    assert status["trained_steps"] == 6 and Run(tmp_path / "r").config().train.steps == 26
+
+
+def test_a_run_in_use_by_a_live_process_is_refused(tmp_path):
+    train(cfg(steps=5), tmp_path / "r", progress=False)
+    before = files(tmp_path / "r")
+    with Run(tmp_path / "r").locked():
+        with pytest.raises(RunError, match=r"is in use \(held by pid \d+"):
+            train(cfg(steps=10), tmp_path / "r", resume=True, progress=False)
+    with Run(tmp_path / "fresh").locked():
+        with pytest.raises(RunError, match="is in use"):
+            train(cfg(steps=10), tmp_path / "fresh", progress=False)
+        assert not (tmp_path / "fresh" / "config.yaml").exists()
+    assert files(tmp_path / "r") == before
+    assert not (tmp_path / "r" / ".lock").exists()
+    assert train(cfg(steps=10), tmp_path / "r", resume=True, progress=False)["trained_steps"] == 5
+
+
+def test_status_has_the_same_keys_when_interrupted_and_finished(tmp_path):
+    with pytest.raises(Interrupted):
+        train(cfg(steps=30), tmp_path / "r", progress=False, stop_at_step=17)
+    interrupted = Run(tmp_path / "r").status()
+    status = train(cfg(steps=30), tmp_path / "r", resume=True, progress=False)
+    finished = Run(tmp_path / "r").status()
+    assert interrupted["status"] == "interrupted" and finished["status"] == "finished"
+    assert set(interrupted) == set(finished) and "process" not in finished
+    assert (interrupted["steps"], interrupted["epochs"], interrupted["epoch_steps"]) == (17, 1, 4)
+    assert (finished["steps"], finished["epochs"], finished["epoch_steps"]) == (30, 2, 4)
+    rows = [r.split(",") for r in Run(tmp_path / "r").log_file.read_text().splitlines()[1:]]
+    assert [(int(r[0]), int(r[1])) for r in rows] == [(1, 13), (2, 26), (3, 30)]  # epochs from 1; 3 is partial
+    best = next(r for r in rows if int(r[0]) == finished["best_epoch"])
+    assert int(best[1]) == finished["best_step"] and status["trained_steps"] == 13
+
+
+def _start_training(out, *extra):
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "vaelab.cli", "train", "--model", "vae", "--dataset", "digits", "--out", str(out),
+            "--no-progress", "--no-figures", *tiny_overrides(), "train.checkpoint_every=5", *extra]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, seconds=120.0):
+    import time
+
+    end = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+def test_sigterm_stops_like_ctrl_c_and_sigkill_reads_as_interrupted(tmp_path):
+    import signal
+
+    out = tmp_path / "r"
+    latest = Run(out).checkpoint_path("latest")
+    proc = _start_training(out, "--steps", "1000000")
+    _wait_for(latest.is_file)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: SIGTERM: stopped at step ") and \
+        lines[0].endswith(f"vaelab train --out {out} --resume"), err
+    status = Run(out).status()
+    assert status["status"] == "interrupted" and status["steps"] == final_state(out)["state"]["step"] > 0
+
+    proc = _start_training(out, "--resume", "--steps", "1000000")
+    step = status["steps"]
+    _wait_for(lambda: final_state(out)["state"]["step"] > step if latest.is_file() else False)
+    assert Run(out).status()["status"] == "running"
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert json.loads(Run(out).status_file.read_text())["status"] == "running"  # what the killed process left
+    assert Run(out).status()["status"] == "interrupted" and "is gone" in Run(out).status()["stale"]
+    step = final_state(out)["state"]["step"]
+    status = train(cfg(steps=step + 2), out, resume=True, progress=False)  # the dead holder's lock is taken over
+    assert status["status"] == "finished" and status["trained_steps"] == 2

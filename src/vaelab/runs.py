@@ -5,6 +5,7 @@ Layout::
     RUN/
       config.yaml            the resolved config
       status.json            running | interrupted | failed | finished, with a summary
+      .lock                  held by the process training the run (see :mod:`vaelab.locks`)
       log.csv                one row per epoch (train means, validation, learning rate)
       tb/                    TensorBoard event files
       checkpoints/latest.pt  everything needed to resume exactly
@@ -15,8 +16,9 @@ Layout::
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 import yaml
@@ -24,9 +26,13 @@ import yaml
 from vaelab.config import RunConfig
 from vaelab.errors import ConfigError, RunError, VaelabError, user_input
 from vaelab.io import read_json_mapping, read_text, write_json, write_text
+from vaelab.locks import acquire, alive, holder, release
 from vaelab.models import Model, build_model
 
-__all__ = ["Run", "RESUMABLE_KEYS"]
+__all__ = ["Run", "RESUMABLE_KEYS", "LOCK_FILES"]
+
+LOCK_FILES = (".lock", ".guard")
+"""What :meth:`Run.locked` leaves in a run directory; a directory holding only these counts as empty."""
 
 RESUMABLE_KEYS = {
     "train.epochs", "train.steps", "train.device", "train.log_every", "train.checkpoint_every",
@@ -60,6 +66,7 @@ class Run:
     tb_dir = property(lambda self: self.path / "tb")
     checkpoint_dir = property(lambda self: self.path / "checkpoints")
     figures_dir = property(lambda self: self.path / "figures")
+    lock_file = property(lambda self: self.path / ".lock")
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r})"
@@ -67,16 +74,40 @@ class Run:
     def exists(self) -> bool:
         return self.config_file.is_file()
 
+    def is_empty(self) -> bool:
+        """Whether the directory is absent or holds nothing but lock files."""
+        if not self.path.exists():
+            return True
+        return self.path.is_dir() and all(p.name in LOCK_FILES for p in self.path.iterdir())
+
+    def check_new(self) -> None:
+        """Refuses a directory that already holds anything (lock files aside)."""
+        if not self.is_empty():
+            raise RunError(f"run directory {self.path} already exists; pass --resume to continue it, "
+                           "or choose another --out")
+
     @classmethod
     def create(cls, path: str | Path, config: RunConfig) -> "Run":
         """Creates a new run directory; refuses one that already holds anything."""
         run = cls(path)
-        if run.path.exists() and (not run.path.is_dir() or any(run.path.iterdir())):
-            raise RunError(f"run directory {run.path} already exists; pass --resume to continue it, "
-                           "or choose another --out")
+        run.check_new()
         run.path.mkdir(parents=True, exist_ok=True)
         write_text(run.config_file, config.to_yaml())
         return run
+
+    @contextmanager
+    def locked(self) -> Iterator["Run"]:
+        """Holds ``RUN/.lock`` for this process (creating the directory); refuses a run another live
+        process holds. A lock left by a killed process is taken over."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        held = acquire(self.lock_file)
+        if held is not None:
+            raise RunError(f"run directory {self.path} is in use ({held}); wait for that process to finish "
+                           "or stop it, then try again")
+        try:
+            yield self
+        finally:
+            release(self.lock_file)
 
     @classmethod
     def open(cls, path: str | Path) -> "Run":
@@ -98,14 +129,19 @@ class Run:
         except ConfigError as e:
             raise RunError(f"{self.config_file} is corrupt ({e}); restore it from a copy or start a new run") from None
 
-    def update_config(self, config: RunConfig) -> None:
-        """Stores ``config`` after checking it differs from the stored one only in resumable keys."""
+    def check_config(self, config: RunConfig) -> None:
+        """Refuses ``config`` unless it differs from the stored one only in resumable keys; writes nothing."""
         old, new = _flatten(self.config().to_dict()), _flatten(config.to_dict())
         changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k) and k not in RESUMABLE_KEYS)
         if changed:
             raise RunError(f"the run in {self.path} was made with different settings ({', '.join(changed)}); "
                            "a resumed run may only change its budget or device -- start a new --out instead")
-        write_text(self.config_file, config.to_yaml())
+
+    def update_config(self, config: RunConfig) -> None:
+        """Stores ``config`` after :meth:`check_config`."""
+        self.check_config(config)
+        if config != self.config():
+            write_text(self.config_file, config.to_yaml())
 
     def checkpoint_path(self, which: str = "best") -> Path:
         return self.checkpoint_dir / f"{which}.pt"
@@ -139,7 +175,7 @@ class Run:
                            "retrain the run") from None
         return model.to(device).eval()
 
-    def status(self) -> dict[str, Any]:
+    def _stored_status(self) -> dict[str, Any]:
         if not self.status_file.is_file():
             return {}
         try:
@@ -160,6 +196,21 @@ class Run:
             if not isinstance(saved.get(key, {}), dict):
                 raise RunError(f"{path} is corrupt ({key!r} is not a JSON object); {fix}")
         return saved
+    def status(self) -> dict[str, Any]:
+        """``status.json``; a run marked ``running`` whose process is gone (e.g. killed with SIGKILL)
+        reads as ``interrupted``, with ``stale`` saying so. The file itself is left as it is."""
+        status = self._stored_status()
+        if status.get("status") == "running" and not alive(status.get("process")):
+            who = status.get("process")
+            pid = f"pid {who.get('pid')}" if isinstance(who, dict) else "its process"
+            status = {**status, "status": "interrupted",
+                      "stale": f"status.json says running, but {pid} is gone; resume with --resume"}
+        return status
 
     def write_status(self, state: str, **fields: Any) -> None:
-        write_json(self.status_file, {**self.status(), **fields, "status": state})
+        """Writes ``status.json``: the stored fields updated with ``fields``; only a ``running`` status
+        names its process (``process``: pid, host, start time)."""
+        status = {k: v for k, v in {**self._stored_status(), **fields}.items() if k not in ("process", "stale")}
+        if state == "running":
+            status["process"] = holder()
+        write_json(self.status_file, {**status, "status": state})

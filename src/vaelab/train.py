@@ -34,16 +34,28 @@ from vaelab.io import save_torch, write_text
 from vaelab.memory import check_training_memory
 from vaelab.models import Model, build_model
 from vaelab.nets import memory_layout
-from vaelab.runs import Run
+from vaelab.runs import LOCK_FILES, Run
 
 __all__ = ["TrainState", "TrainContext", "Interrupted", "train", "resolve_device", "evaluate_losses", "make_scheduler",
            "MilestoneFactor", "memory_layout", "prefetched", "LossTracker"]
 
 
 class Interrupted(VaelabError):
-    """Training stopped on request (Ctrl-C); the latest checkpoint holds the stopping point."""
+    """Training stopped on request (Ctrl-C or SIGTERM); the latest checkpoint holds the stopping point.
+
+    The exit status is 128 + the signal number, as a shell reports a process killed by it:
+    130 for SIGINT (Ctrl-C), 143 for SIGTERM (what SLURM, Kubernetes and Ray send).
+    """
 
     exit_code = 130
+
+    def __init__(self, message: str, signum: int = signal.SIGINT):
+        super().__init__(message)
+        self.signum = int(signum)
+        self.exit_code = 128 + self.signum
+
+    def __reduce__(self):
+        return type(self), (str(self), self.signum)
 
 
 @dataclass
@@ -56,6 +68,7 @@ class TrainState:
     epoch_started: bool = False
     best_val: float = math.inf
     best_epoch: int = -1
+    best_step: int = 0
     seconds: float = 0.0
     sums: dict[str, float] = field(default_factory=dict)
 
@@ -202,42 +215,61 @@ def evaluate_losses(model: Model, batches: Iterator[Tensor], seed: int = 0) -> d
     return {k: v / max(n, 1) for k, v in sums.items()}
 
 
+_SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+
+
 @contextmanager
-def _stop_on_sigint() -> Iterator[dict[str, bool]]:
-    flag = {"stop": False}
+def _stop_on_signals() -> Iterator[dict[str, int]]:
+    """While active, SIGINT and SIGTERM set ``flag["stop"]`` to the signal number (the loop stops at
+    the next step boundary); a second one stops at once."""
+    flag = {"stop": 0}
 
     def handler(signum, frame):
         if flag["stop"]:
             raise KeyboardInterrupt
-        flag["stop"] = True
+        flag["stop"] = signum
 
     try:
-        previous = signal.signal(signal.SIGINT, handler)
+        previous = {s: signal.signal(s, handler) for s in _SIGNALS}
     except ValueError:  # not the main thread
         yield flag
         return
     try:
         yield flag
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _summary(state: TrainState) -> dict[str, Any]:
+    """The counters of ``status.json``, with the same keys in every state (docs/runs.md): ``steps`` and
+    ``epochs`` done (``epoch_steps`` more into an unfinished epoch), the best validation loss, the
+    number (from 1) of its epoch, the step it was measured at, and the seconds trained."""
+    best = state.best_epoch >= 0
+    return {"steps": state.step, "epochs": state.epoch, "epoch_steps": state.batch,
+            "best_val_loss": state.best_val if best and math.isfinite(state.best_val) else None,
+            "best_epoch": state.best_epoch + 1 if best else None, "best_step": state.best_step if best else None,
+            "seconds": round(state.seconds, 3)}
 
 
 class _Logs:
-    """Per-epoch CSV rows (rewritten atomically) and per-step TensorBoard scalars."""
+    """Per-epoch CSV rows (rewritten atomically; ``epoch`` numbered from 1) and per-step TensorBoard
+    scalars (the event file is opened at the first scalar, so a call that logs nothing adds none)."""
 
     def __init__(self, run: Run, tensorboard: bool, step: int, epoch: int):
         self.run = run
         self.rows: list[dict[str, Any]] = []
         if run.log_file.is_file():
             with open(run.log_file, newline="") as f:
-                self.rows = [r for r in csv.DictReader(f) if int(r["epoch"]) < epoch]
+                self.rows = [r for r in csv.DictReader(f) if int(r["epoch"]) <= epoch]
+        self.tensorboard, self.purge_step = tensorboard, step or None
         self.writer = None
-        if tensorboard:
-            from torch.utils.tensorboard import SummaryWriter
-
-            self.writer = SummaryWriter(str(run.tb_dir), purge_step=step if step else None)
 
     def scalars(self, values: dict[str, float], step: int) -> None:
+        if self.tensorboard and self.writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.run.tb_dir), purge_step=self.purge_step)
         if self.writer is not None:
             for k, v in values.items():
                 self.writer.add_scalar(k, v, step)
@@ -297,7 +329,7 @@ def _check_finite(tracker: LossTracker, ctx: TrainContext, run: Run) -> None:
     if bad is None:
         return
     step, k, v = bad
-    run.write_status("failed", error=f"{k} = {v} at step {step}")
+    run.write_status("failed", error=f"{k} = {v} at step {step + 1}", **{**_summary(ctx.state), "steps": step})
     kept = run.checkpoint_path("latest")
     kept_msg = f"the last good checkpoint {kept} is kept" if kept.is_file() else "no checkpoint was written"
     raise TrainingDiverged(
@@ -311,15 +343,6 @@ def _mark_failed(run: Run, error: Exception) -> None:
         run.write_status("failed", error=f"{type(error).__name__}: {' '.join(str(error).split())}"[:500])
     except OSError:
         pass
-
-
-def prepare_run(config: RunConfig, out: str | Path, resume: bool) -> tuple[Run, RunConfig]:
-    """Creates the run directory, or opens it for ``--resume`` after checking the config."""
-    run = Run(out)
-    if resume and run.exists():
-        run.update_config(config)
-        return run, config
-    return Run.create(out, config), config
 
 
 def _setup(config: RunConfig, run: Run, resume: bool, progress: bool):
@@ -405,12 +428,31 @@ def make_scheduler(tc: TrainConfig, optimizer: torch.optim.Optimizer) -> Any:
                                                       patience=tc.plateau_patience)
 
 
-def _discard(run: Run, keep_dir: bool) -> None:
-    """Removes what a failed start wrote into a new run directory (only its config)."""
-    if sorted(p.name for p in run.path.iterdir()) == ["config.yaml"]:
-        run.config_file.unlink()
+def _discard(run: Run, created: bool, keep_dir: bool) -> None:
+    """Removes what a failed start wrote into a new run directory: its config and lock files."""
+    if not run.path.is_dir() or any(p.name not in ("config.yaml", *LOCK_FILES) for p in run.path.iterdir()):
+        return
+    if created:
+        run.config_file.unlink(missing_ok=True)
+    if not run.exists():
+        for name in LOCK_FILES:
+            (run.path / name).unlink(missing_ok=True)
         if not keep_dir:
             run.path.rmdir()
+
+
+def _check_budget(run: Run, tc: TrainConfig, state: TrainState) -> None:
+    """Refuses a resumed budget below what the run has already trained (config and checkpoint would disagree)."""
+    if tc.steps is not None and tc.steps < state.step:
+        raise RunError(f"the run in {run.path} has already trained {state.step} steps; a budget of {tc.steps} "
+                       f"steps would contradict its checkpoint -- give --steps {state.step} or more, or leave "
+                       "the budget out to keep the stored one")
+    done = state.epoch + (1 if state.batch > 0 else 0)
+    if tc.steps is None and tc.epochs < done:
+        what = f"{state.epoch} epochs" + (f" and {state.batch} steps of the next" if state.batch else "")
+        raise RunError(f"the run in {run.path} has already trained {what}; a budget of {tc.epochs} epochs would "
+                       f"contradict its checkpoint -- give --epochs {done} or more, or leave the budget out "
+                       "to keep the stored one")
 
 
 def train(
@@ -423,6 +465,12 @@ def train(
 ) -> dict[str, Any]:
     """Trains ``config`` into the run directory ``out`` and returns the final status.
 
+    The call holds the run directory's lock (``RUN/.lock``), so a second ``train`` into the same
+    directory fails at once. A resume checks the stored config, the checkpoint and the budget
+    before it writes anything, and a resume whose budget a finished run has already trained
+    writes nothing at all. SIGINT (Ctrl-C) and SIGTERM stop at the next step boundary with the
+    latest checkpoint saved, status ``interrupted`` and :class:`Interrupted`.
+
     Args:
         config: A resolved run config.
         out: Run directory; must be new unless ``resume``.
@@ -431,16 +479,37 @@ def train(
         stop_at_step: Stop as if interrupted once this many steps are done (for tests).
         on_step: Called as ``on_step(steps_done, total_steps)`` after every step (progress of a
             sweep's worker); it must be cheap.
+
+    Returns:
+        The fields of ``status.json`` and ``trained_steps``, the number of steps this call made.
     """
-    existed = Path(out).exists()
-    fresh = not (resume and Run(out).exists())
-    run, config = prepare_run(config, out, resume)
+    run = Run(out)
+    fresh = not (resume and run.exists())
+    existed = run.path.exists()
+    if fresh:
+        run.check_new()
+    else:
+        run.check_config(config)
+    held = created = started = False
     try:
-        ctx, objectives, optimizers, schedulers, precision = _setup(config, run, resume, progress)
+        with run.locked():
+            held = True
+            if fresh:
+                Run.create(run.path, config)
+                created = True
+            ctx, objectives, optimizers, schedulers, precision = _setup(config, run, not fresh, progress)
+            started = True
+            return _train(config, run, fresh, ctx, objectives, optimizers, schedulers, precision, progress, stop_at_step,
+                          on_step)
     except BaseException:
-        if fresh:
-            _discard(run, keep_dir=existed)
+        if fresh and held and not started:
+            _discard(run, created, keep_dir=existed)
         raise
+
+
+def _train(config: RunConfig, run: Run, fresh: bool, ctx: TrainContext, objectives, optimizers, schedulers,
+           precision: _Precision, progress: bool, stop_at_step: int | None,
+           on_step: Callable[[int, int], None] | None) -> dict[str, Any]:
     tc, dc, model, device, val_index = config.train, config.data, ctx.model, ctx.device, ctx.val_index
     state = ctx.state
 
@@ -451,10 +520,16 @@ def train(
     per_epoch = max(1, len(ctx.sgd_index) // bs)
     total = tc.steps if tc.steps is not None else tc.epochs * per_epoch
     budget_done = lambda: (state.step >= tc.steps) if tc.steps is not None else (state.epoch >= tc.epochs)
+    if not fresh:
+        _check_budget(run, tc, state)
+        if budget_done() and run.status().get("status") == "finished":
+            return {**run.status(), "trained_steps": 0}
+        run.update_config(config)
+    first_step = state.step
     keys = list(dict.fromkeys(o.loss_key for o in objectives.values()))
     logs = _Logs(run, tc.tensorboard, state.step, state.epoch)
     run.write_status("running", device=str(device), num_parameters=sum(p.numel() for p in model.parameters()),
-                     **model.summary())
+                     **model.summary(), **_summary(state))
     bar = tqdm(total=total, initial=min(state.step, total), disable=not progress, unit="step",
                desc=f"{config.model} on {dc.name}", dynamic_ncols=True, leave=False)
     started = time.perf_counter() - state.seconds
@@ -480,11 +555,11 @@ def train(
                 s.step(monitor) if isinstance(s, torch.optim.lr_scheduler.ReduceLROnPlateau) else s.step()
         lr = optimizers[next(iter(optimizers))].param_groups[0]["lr"]
         state.seconds = time.perf_counter() - started
-        logs.row({"epoch": state.epoch, "step": state.step, **train_means, **val, **extra, "lr": lr,
+        logs.row({"epoch": state.epoch + 1, "step": state.step, **train_means, **val, **extra, "lr": lr,
                   "seconds": round(state.seconds, 3)})
         improved = monitor < state.best_val
         if improved:
-            state.best_val, state.best_epoch = monitor, state.epoch
+            state.best_val, state.best_epoch, state.best_step = monitor, state.epoch, state.step
         if complete:
             state.epoch, state.batch, state.sums, state.epoch_started = state.epoch + 1, 0, {}, False
             tracker.reset()
@@ -508,7 +583,7 @@ def train(
         precision.step(optimizers)
         tracker.add(losses, state.step)
 
-    with _stop_on_sigint() as flag:
+    with _stop_on_signals() as flag:
         try:
             while not budget_done():
                 if not state.epoch_started:
@@ -522,10 +597,12 @@ def train(
                 for x in prefetched(makers, tc.prefetch):
                     if flag["stop"] or state.step == stop_at_step:
                         sync()
+                        state.seconds = time.perf_counter() - started
                         save("latest")
-                        run.write_status("interrupted", step=state.step, epoch=state.epoch)
-                        raise Interrupted(f"interrupted at step {state.step}; continue with: "
-                                          f"vaelab train --out {run.path} --resume")
+                        run.write_status("interrupted", **_summary(state))
+                        signum = flag["stop"] or signal.SIGINT
+                        raise Interrupted(f"{_SIGNALS[signum]}: stopped at step {state.step} with the checkpoint "
+                                          f"saved; continue with: vaelab train --out {run.path} --resume", signum)
                     step(x)
                     state.step += 1
                     state.batch += 1
@@ -548,7 +625,5 @@ def train(
             bar.close()
             logs.close()
 
-    status = {"steps": state.step, "epochs": state.epoch, "best_val_loss": state.best_val,
-              "best_epoch": state.best_epoch, "seconds": round(state.seconds, 3)}
-    run.write_status("finished", **status)
-    return run.status()
+    run.write_status("finished", **_summary(state))
+    return {**run.status(), "trained_steps": state.step - first_step}

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "image_grid",
+    "label_rows",
+    "axis_label",
     "save_png",
     "reconstruction_grid",
     "sample_grid",
@@ -62,6 +64,37 @@ def image_grid(
         r, c = divmod(i, ncol)
         grid[:, pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = x[i, :3]
     return (grid.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+
+
+def axis_label(d: int) -> str:
+    """The name of latent axis ``d`` in every figure and table: ``z0``, ``z1``, ... (numbered from 0,
+    as ``--dims``, ``vaelab relevance`` and the ``latent.relevance_<d>`` metrics)."""
+    return f"z{int(d)}"
+
+
+def label_rows(grid: np.ndarray, labels: Sequence[str], row_height: int, pad: int = 2,
+               min_pitch: int = 14) -> np.ndarray:
+    """Adds a white margin left of an :func:`image_grid` with ``labels[r]`` beside row ``r``.
+
+    Rows of ``row_height`` pixels (``pad`` between them, as :func:`image_grid` lays them out)
+    shorter than ``min_pitch`` are first enlarged by an integer factor (nearest neighbour) so
+    that a line of text fits each row.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    k = max(1, math.ceil(min_pitch / (row_height + pad)))
+    big = np.repeat(np.repeat(grid, k, axis=0), k, axis=1)
+    font = ImageFont.load_default()
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    boxes = [measure.textbbox((0, 0), str(t), font=font) for t in labels]
+    margin = max([b[2] for b in boxes] + [0]) + 6
+    canvas = Image.new("RGB", (margin + big.shape[1], big.shape[0]), (255, 255, 255))
+    canvas.paste(Image.fromarray(big), (margin, 0))
+    draw = ImageDraw.Draw(canvas)
+    for r, (text, box) in enumerate(zip(labels, boxes)):
+        middle = k * (pad + r * (row_height + pad) + row_height / 2)
+        draw.text((3, round(middle - (box[1] + box[3]) / 2)), str(text), fill=(0, 0, 0), font=font)
+    return np.asarray(canvas)
 
 
 def save_png(path: str | Path, array: np.ndarray, scale: int = 1) -> Path:
@@ -166,7 +199,7 @@ def traversal_motion(
 
 
 def plot_training_curves(log_file: str | Path, path: str | Path) -> Path | None:
-    """Plots a run's ``log.csv`` against the epoch: one panel per loss entry (train and
+    """Plots a run's ``log.csv`` against the epoch (numbered from 1, integer ticks): one panel per loss entry (train and
     validation lines) and one per value a model's hook logs (e.g. ``ard/prior_var_max``,
     ARD-VAE Fig. 1b; ``avae/beta``)."""
     import matplotlib
@@ -189,7 +222,7 @@ def plot_training_curves(log_file: str | Path, path: str | Path) -> Path | None:
     ncol = min(4, len(panels))
     nrow = math.ceil(len(panels) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
-    epochs = [int(r["epoch"]) + 1 for r in rows]
+    epochs = [int(r["epoch"]) for r in rows]
     for ax, (title, series) in zip(axes.flat, panels):
         for key, style, label in series:
             values = [float(r[key]) if r.get(key) not in (None, "") else np.nan for r in rows]
@@ -197,6 +230,7 @@ def plot_training_curves(log_file: str | Path, path: str | Path) -> Path | None:
                 ax.plot(epochs, values, style, marker="o", ms=3, label=label)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         if any(label for _, _, label in series) and ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(panels):]:
@@ -219,8 +253,8 @@ def plot_latent_scatter(codes: Tensor, labels: Tensor | None, path: str | Path, 
     fig, ax = plt.subplots(figsize=(4, 4))
     ax.scatter(c[:, 0], c[:, 1] if c.shape[1] > 1 else np.zeros(len(c)), s=3,
                c=None if labels is None else labels.cpu().numpy(), cmap="tab10")
-    ax.set_xlabel("z1")
-    ax.set_ylabel("z2")
+    ax.set_xlabel(axis_label(0))
+    ax.set_ylabel(axis_label(1))
     ax.set_title(title)
     fig.tight_layout()
     with atomic_path(path) as tmp:
@@ -258,8 +292,10 @@ def write_run_figures(run: "Run", which: str = "best", seed: int = 0) -> list[Pa
                                 scale=2))
         with torch.no_grad():
             codes = model.encode(data.images(pick[:500]).to(model.device)).cpu()
-        written.append(save_png(out / "traversal.png", traversal_grid(model, data.images(pick[:1]),
-                                                                      traversal_axes(codes), value_range=vr), scale=2))
+        dims = traversal_axes(codes)
+        grid = traversal_grid(model, data.images(pick[:1]), dims, value_range=vr)
+        labels = [axis_label(d) for d in dims]
+        written.append(save_png(out / "traversal.png", label_rows(grid, labels, data.shape[-2]), scale=2))
     else:
         x = data.images(pick[:2000])
         with torch.no_grad():
@@ -407,7 +443,7 @@ def plot_latent_histograms(codes: Tensor, path: str | Path, bins: int = 50, titl
         if reference:
             t = np.linspace(lo, hi, 200)
             ax.plot(t, np.exp(-0.5 * t**2) / math.sqrt(2 * math.pi), color="tab:red", lw=1)
-        ax.set_title(f"z{picked[d] + 1}", fontsize=8)
+        ax.set_title(axis_label(picked[d]), fontsize=8)
         ax.tick_params(labelsize=6)
     if title:
         fig.suptitle(title, fontsize=9)
@@ -556,13 +592,14 @@ def plot_ard_curves(log_file: str | Path, path: str | Path, title: str = "ARD pr
     if not rows or not all(k in rows[0] for k in keys):
         return None
     plt = _pyplot()
-    epochs = [int(r["epoch"]) + 1 for r in rows]
+    epochs = [int(r["epoch"]) for r in rows]
     value = lambda r, k: float(r[k]) if r.get(k) not in (None, "") else np.nan
     fig, ax = plt.subplots(figsize=(4.8, 3.0))
     for key, style in zip(keys, ("--", "-")):
         ax.plot(epochs, [value(r, key) for r in rows], style, marker="o", ms=3, label=key.split("/")[1])
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_ylabel("prior variance")
     if "ard/active_dims" in rows[0]:
         twin = ax.twinx()

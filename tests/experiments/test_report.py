@@ -124,8 +124,9 @@ def test_default_columns_are_the_known_keys_the_runs_have(runs):
     tables = {t.dataset: t for t in build_tables(group_rows(load_results([runs])[0]))}
     keys = [c.key for c in tables["digits"].columns]
     assert keys == ["reconstruction.mse", "latent.kl_gaussian", "latent.kl_gaussian_model_prior", "latent.entropy",
-                    "latent.entropy_code", "latent.entropy_ground_truth", "latent.entropy_on_normal",
-                    "latent.entropy_code_on_normal", "latent.mmd", "latent.active_dims", "train.best_val_loss"]
+                    "latent.entropy_code", "latent.mmd", "latent.active_dims", "train.best_val_loss"]
+    constants = dict(tables["digits"].constants)  # latent_dim 3 and the same m in every run
+    assert list(constants) == ["entropy l/2", "vaelab on N(0, I)", "code on N(0, I)"] and constants["entropy l/2"] == "1.5"
     assert [c.key for c in tables["dsprites"].columns][0] == "directions.mean_angle"
 
 
@@ -138,6 +139,9 @@ def test_methods_are_labelled_by_the_config_values_that_differ(tmp_path):
     fake_run(tmp_path / "x2", "vae", 0, {"mig": 0.5}, beta=4.0)
     fake_run(tmp_path / "y0", "beta_tcvae", 0, {"mig": 0.2}, beta=6.0)
     fake_run(tmp_path / "z0", "vae", 2, {}, status="running")
+    from vaelab.locks import holder
+
+    (tmp_path / "z0" / "status.json").write_text(json.dumps({"status": "running", "process": holder()}))
     results, notes = load_results([tmp_path])
     rows = group_rows(results)
     assert [(r.method, [x.seed for x in r.runs]) for r in rows] == [
@@ -150,18 +154,19 @@ def test_methods_are_labelled_by_the_config_values_that_differ(tmp_path):
 def test_best_is_bold_and_second_underlined_by_each_columns_direction(tmp_path):
     root = marked_runs(tmp_path / "runs")
     (table,) = build_tables(group_rows(load_results([root])[0]))
-    assert [c.key for c in table.columns] == ["mig", "reconstruction.mse", "latent.entropy",
-                                              "latent.entropy_ground_truth", "latent.active_dims",
+    assert [c.key for c in table.columns] == ["mig", "reconstruction.mse", "latent.entropy", "latent.active_dims",
                                               "train.best_val_loss"]
+    assert table.constants == (("entropy l/2", "3.0"),)  # no "3.0 +- 0.0" column
     marks = {l.label: [c.mark for c in l.cells] for l in table.ours}
-    assert marks == {"vae beta=1": ["", "best", "", "", "", "best"],
-                     "vae beta=4": ["best", "", "second", "", "", "best"],
-                     "vae beta=8": ["second", "second", "best", "", "", "best"]}
+    assert marks == {"vae beta=1": ["", "best", "", "", ""],  # validation losses of different objectives: unmarked
+                     "vae beta=4": ["best", "", "second", "", ""],
+                     "vae beta=8": ["second", "second", "best", "", ""]}
     out = tmp_path / "report"
     written = write_report([root], out, formats=["md", "tex"])
     assert set(written) == {"md", "tex"} and not (out / "report.html").exists()
     md = written["md"].read_text()
-    assert "| vae beta=4 | 2 | **0.720 ± 0.028** | 0.3200 ± 0.0283 | <u>3.500 ± 0.000</u> | 3.0 ± 0.0 |" in md
+    assert "| vae beta=4 | 2 | **0.720 ± 0.028** | 0.3200 ± 0.0283 | <u>3.500 ± 0.000</u> | 4.5 ± 0.7 | 100.50 ± 0.71 |" in md
+    assert "The same in every row: entropy l/2 = 3.0." in md and "entropy l/2 |" not in md
     assert "| vae beta=8 | 2 | <u>0.600 ± 0.000</u> | <u>0.2000 ± 0.0000</u> | **2.900 ± 0.000** |" in md
     tex = written["tex"].read_text()
     assert "vae beta=4 & 2 & \\textbf{0.720 $\\pm$ 0.028} & 0.3200 $\\pm$ 0.0283 & \\underline{3.500 $\\pm$ 0.000}" in tex
@@ -229,12 +234,13 @@ def test_html_is_one_self_contained_page_with_every_table_and_figure(report, run
         image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
         assert image.format == "PNG" and min(image.size) > 8
     assert figure_titles(html, "digits / vae") == IMAGE_FIGURES
+    assert "one row per latent axis (z0, z1, z2)" in html  # axes counted from 0, as --dims and relevance count
     assert figure_titles(html, "digits / ard_vae") == IMAGE_FIGURES | {"prior variances", "ARD variance curves"}
     assert figure_titles(html, "dsprites / vae") == IMAGE_FIGURES | {"direction traversal", "direction angles"}
     assert figure_titles(html, "mog / vae") == {"MDS", "latent histograms", "relevance", "training curves"}
     md = written["md"].read_text()
     assert md.count("| method | seeds |") == 3 and "![samples](figures/digits-vae-samples.png)" in md
-    assert "\\begin{tabular}{lr" + "c" * 11 + "}" in written["tex"].read_text()  # the 11 digits columns
+    assert "\\begin{tabular}{lr" + "c" * 8 + "}" in written["tex"].read_text()  # the 8 non-constant digits columns
     assert "ard\\_vae & 2 &" in written["tex"].read_text()
 
 
@@ -291,3 +297,19 @@ def test_a_column_with_a_fallback_scores_each_run_on_its_own_key():
     assert own_avae[0].mark == "best" and own_aae[1].mark == "best"
     published = {line.label: line.cells[0].mean for line in table.published}
     assert published["avae (published)"] == 0.31
+
+
+def test_a_report_never_writes_into_a_directory_it_does_not_own(tmp_path, capsys):
+    root = marked_runs(tmp_path / "runs")
+    run = root / "a-0"
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    with pytest.raises(VaelabError, match=r"holds files a report does not write \(config.yaml, metrics.json"):
+        write_report([root], run)
+    assert main(["report", str(root), "--out", str(run)]) == 2
+    assert "error: report directory" in capsys.readouterr().err
+    assert before == {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    out = tmp_path / "report"
+    assert main(["report", str(root), "--out", str(out), "--format", "md"]) == 0
+    assert f"wrote {out / 'report.md'}\n" in capsys.readouterr().out
+    assert main(["report", str(root), "--out", str(out), "--format", "md"]) == 0
+    assert f"wrote {out / 'report.md'} (regenerated: replaces the previous report)" in capsys.readouterr().out

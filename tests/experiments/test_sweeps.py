@@ -270,3 +270,36 @@ def test_workers_are_dealt_round_robin_onto_the_gpus(monkeypatch):
     for _ in range(3):
         sweeps._init_worker(None, counter)
     assert bound == [0, 1, 0] and sweeps._WORKER["slot"] == 2 and counter.value == 3
+def test_the_plan_counts_runs_and_steps_left_and_times_them(tmp_path, capsys):
+    from vaelab.data import load_dataset, split_indices
+    from vaelab.experiments.sweeps import plan_sweep
+
+    spec = SweepSpec(("vae",), ("digits",), (0, 1), {**TINY, "epochs": 2, "batch_size": 50},
+                     metrics=("reconstruction",), num_samples=20)
+    train_items = len(split_indices(len(load_dataset("digits", size=8)), 0.1, 0, None)[0])
+    per_run = 2 * (train_items // 50)
+    plan = plan_sweep(spec, tmp_path / "out")
+    assert (plan.runs, plan.finished, plan.steps) == (2, 0, 2 * per_run)
+    assert plan.seconds == pytest.approx(plan.steps * plan.rates[("vae", "digits")]) and plan.seconds > 0
+    assert plan.line().startswith(f"2 runs (2 to train, 0 finished), {2 * per_run:,} training steps; training about")
+    assert not (tmp_path / "out").exists()  # planning writes nothing
+
+    (tmp_path / "s.yaml").write_text(dump_sweep(spec))
+    code = main(["sweep", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "out"), "--dry-run"])
+    assert code == 0 and "2 runs (2 to train, 0 finished)" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()
+
+    run_sweep(SweepSpec(spec.methods, spec.datasets, (0,), spec.overrides, metrics=spec.metrics,
+                        num_samples=20), tmp_path / "half", progress=False)
+    assert "1 run (1 to train, 0 finished)" in capsys.readouterr().err  # printed before starting
+    plan = plan_sweep(spec, tmp_path / "half")
+    assert (plan.runs, plan.finished, plan.steps) == (2, 1, per_run)
+
+
+def test_a_run_that_cannot_start_leaves_the_plan_without_an_estimate(tmp_path):
+    from vaelab.experiments.sweeps import plan_sweep
+
+    spec = SweepSpec(("vae",), ("digits", "mnist"), (0,), {**TINY, "epochs": 1, "data_root": str(tmp_path / "none")},
+                     metrics=("reconstruction",), num_samples=20)
+    plan = plan_sweep(spec, tmp_path / "out")
+    assert plan.seconds is None and "no time estimate" in plan.line() and plan.runs == 2

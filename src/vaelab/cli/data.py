@@ -9,7 +9,7 @@ import click
 from vaelab.cli.app import CONTEXT, COUNT, cli, echo_table, seed_opt
 from vaelab.errors import VaelabError
 
-__all__ = ["data", "data_info", "data_preview"]
+__all__ = ["data", "data_info", "data_preview", "factor_rows"]
 
 @cli.group(context_settings=CONTEXT)
 def data() -> None:
@@ -53,26 +53,44 @@ def data_preview(name, data_root, num, by_factor, seed, out) -> None:
     import torch
 
     from vaelab.data import load_dataset
-    from vaelab.viz import image_grid, save_png
+    from vaelab.viz import image_grid, label_rows, save_png
 
     ds = load_dataset(name, data_root)
     if len(ds.shape) != 3:
         raise VaelabError(f"{name} holds vectors, not images; there is nothing to preview")
     g = torch.Generator().manual_seed(seed)
-    ncol = 8
     if by_factor:
         if not ds.has_factors:
             raise VaelabError(f"{name} has no ground-truth factors; drop --by-factor")
-        ncol = min(10, max(ds.factor_sizes))
-        base = ds.sample_factors(1, g)[0]
-        rows = []
-        for k, size in enumerate(ds.factor_sizes):
-            f = base.repeat(ncol, 1)
-            f[:, k] = torch.linspace(0, size - 1, ncol).round().long()
-            rows.append(ds.render(f))
-        x = torch.cat(rows)
+        x, shown = factor_rows(ds, ds.sample_factors(1, g)[0])
+        grid = label_rows(image_grid(x, ncol=len(x) // ds.num_factors, value_range=ds.value_range),
+                          list(ds.factor_names), ds.shape[-2])
+        echo_table([(fname, len(v), ", ".join(f"{float(t):.4g}" for t in v))
+                    for fname, v in zip(ds.factor_names, shown)], ("factor (row)", "shown", "values"))
     else:
-        x = ds.images(torch.randperm(len(ds), generator=g)[:num])
-    path = save_png(out or Path(f"{name}-preview.png"), image_grid(x, ncol=ncol, value_range=ds.value_range),
-                    scale=2)
+        grid = image_grid(ds.images(torch.randperm(len(ds), generator=g)[:num]), ncol=8,
+                          value_range=ds.value_range)
+    path = save_png(out or Path(f"{name}-preview.png"), grid, scale=2)
     click.echo(f"wrote {path}")
+
+
+def factor_rows(ds, base, ncol: int = 10):
+    """One row per factor: ``base`` with that factor set to each of its own values (evenly spaced
+    ones when it has more than ``ncol``), left-aligned, the rest of the row blank (grid colour).
+
+    Returns:
+        The ``(K * ncol, C, H, W)`` images and, per factor, the values shown.
+    """
+    import torch
+
+    ncol = min(ncol, max(ds.factor_sizes))
+    lo, hi = ds.value_range
+    rows, shown = [], []
+    for k, size in enumerate(ds.factor_sizes):
+        index = torch.linspace(0, size - 1, min(size, ncol)).round().long().unique()
+        f = base.repeat(len(index), 1)
+        f[:, k] = index
+        blank = torch.full((ncol - len(index), *ds.shape), lo + 0.5 * (hi - lo))
+        rows.append(torch.cat([ds.render(f).float(), blank]))
+        shown.append(ds.factor_values(k)[index])
+    return torch.cat(rows), shown

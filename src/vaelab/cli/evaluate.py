@@ -114,7 +114,7 @@ def relevance(run_dir, reading, fraction, num_samples, all_axes, steps, seed, ch
 
     from vaelab.metrics.latent import active_dimensions, relevance_scores
     from vaelab.models import ARDVAE
-    from vaelab.viz import plot_relevance, save_png, scaled_traversal_grid
+    from vaelab.viz import axis_label, label_rows, plot_relevance, save_png, scaled_traversal_grid
 
     if num_samples < 1:
         raise click.BadParameter("must be at least 1", param_hint="--num-samples")
@@ -152,6 +152,7 @@ def relevance(run_dir, reading, fraction, num_samples, all_axes, steps, seed, ch
             framed = [d for d in order if d not in active] if all_axes else []
             grid = scaled_traversal_grid(model, x[:1], dims, variance.sqrt().cpu(), 3.0, steps,
                                          value_range=data.value_range, framed=framed)
+            grid = label_rows(grid, [axis_label(d) for d in dims], data.shape[-2])
             paths.append(save_png(folder / "relevance_traversal.png", grid, scale=2))
         else:
             click.echo("no active axes to traverse")

@@ -23,7 +23,9 @@ __all__ = ["presets", "presets_list", "presets_show", "report", "sweep"]
 @click.option("--address", help="Ray cluster address (default: start a local Ray instance).")
 @click.option("--no-report", is_flag=True, help="Skip writing the report after the runs.")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
-def sweep(sweep_file, preset, budget, out, workers, executor, address, no_report, no_progress) -> None:
+@click.option("--dry-run", is_flag=True, help="Print the number of runs, the training steps left and an estimate "
+              "of the training time (from a short timing of each model), then stop; writes nothing.")
+def sweep(sweep_file, preset, budget, out, workers, executor, address, no_report, no_progress, dry_run) -> None:
     """Train and evaluate every run of a sweep file or preset, then print the table and write the report.
 
     A sweep file names methods, datasets, seeds, overrides and an optional grid:
@@ -37,8 +39,9 @@ def sweep(sweep_file, preset, budget, out, workers, executor, address, no_report
       metrics: [mig, factor_vae]
       num_samples: 2000
 
-    Re-running the same command skips finished runs and resumes half-finished ones.
-    Examples:
+    Re-running the same command skips finished runs and resumes half-finished ones. Before
+    starting, the sweep prints its number of runs and an estimate of the training time
+    (--dry-run: only that). Examples:
 
     \b
       vaelab sweep sweep.yaml --out runs/sweep --workers 2
@@ -57,12 +60,14 @@ def sweep(sweep_file, preset, budget, out, workers, executor, address, no_report
         spec = chosen.sweep(budget)
     else:
         chosen, spec = None, sweeps.load_sweep(sweep_file)
+    if dry_run:
+        click.echo(f"{spec.name or 'sweep'}: {sweeps.plan_sweep(spec, out, workers).line()}")
+        return
     sweeps.run_sweep(spec, out, workers=workers, executor=executor, address=address,
                      progress=show_progress(no_progress))
     click.echo(report.terminal_table([out], preset=chosen))
     if not no_report:
-        for path in report.write_report([out], out / "report", preset=chosen).values():
-            click.echo(f"wrote {path}")
+        _write_report(report, [out], out / "report", chosen)
 
 
 @cli.group(context_settings=CONTEXT)
@@ -108,6 +113,11 @@ def report(paths, out, preset, formats) -> None:
     chosen = preset_registry.get_preset(preset) if preset else None
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     click.echo(reports.terminal_table(list(paths), preset=chosen))
-    written = reports.write_report(list(paths), out or Path(paths[0]) / "report", preset=chosen, formats=wanted)
-    for path in written.values():
-        click.echo(f"wrote {path}")
+    _write_report(reports, list(paths), out or Path(paths[0]) / "report", chosen, wanted)
+
+
+def _write_report(reports, paths, out: Path, chosen, formats=None) -> None:
+    """Writes the report and names each document, saying which ones replaced an earlier report's."""
+    before = {f for f in reports.REPORT_FILES if (out / f).is_file()}
+    for path in reports.write_report(paths, out, preset=chosen, formats=formats).values():
+        click.echo(f"wrote {path}" + (" (regenerated: replaces the previous report)" if path.name in before else ""))

@@ -92,8 +92,9 @@ def reconstruct(run_dir, num, seed, checkpoint, device, out) -> None:
 @device_opt
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (default RUN_DIR/figures/traversal.png).")
 def traverse(run_dir, dims, limit, steps, seed, checkpoint, device, out) -> None:
-    """Latent traversal: one row per latent dimension, starting from the code of a validation image."""
-    from vaelab.viz import MAX_FIGURE_AXES, save_png, traversal_axes, traversal_grid
+    """Latent traversal: one row per latent dimension (labelled z0, z1, ... as --dims counts), starting
+    from the code of a validation image."""
+    from vaelab.viz import MAX_FIGURE_AXES, axis_label, label_rows, save_png, traversal_axes, traversal_grid
 
     try:
         dim_list = None if not dims else [int(d) for d in dims.split(",")]
@@ -112,8 +113,9 @@ def traverse(run_dir, dims, limit, steps, seed, checkpoint, device, out) -> None
         click.echo(f"traversing the {len(dim_list)} of {model.latent_dim} dimensions whose held-out codes spread "
                    f"most (--dims picks others): {','.join(map(str, dim_list))}")
     data, x = val_images(run, model, 1, seed)
-    path = save_png(figure_out(run, out, "traversal.png"),
-                    traversal_grid(model, x, dim_list, limit, steps, value_range=data.value_range))
+    grid = traversal_grid(model, x, dim_list, limit, steps, value_range=data.value_range)
+    labels = [axis_label(d) for d in (dim_list or range(model.latent_dim))]
+    path = save_png(figure_out(run, out, "traversal.png"), label_rows(grid, labels, data.shape[-2]))
     click.echo(f"wrote {path}")
 
 

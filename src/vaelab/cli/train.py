@@ -10,7 +10,7 @@ import click
 from vaelab.cli.app import CONTEXT, POSITIVE, cli, show_progress
 from vaelab.errors import MAX_SEED
 
-__all__ = ["demo", "train"]
+__all__ = ["demo", "summary_line", "train"]
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--model", "model", help="Model name (see `vaelab models`).")
@@ -52,15 +52,29 @@ def train(model, dataset, out, epochs, steps, subset, batch_size, seed, device, 
                           epochs=epochs, steps=steps, subset=subset, batch_size=batch_size, seed=seed,
                           device=device, data_root=data_root)
     status = run_training(config, out, resume=resume, progress=show_progress(no_progress))
+    if status["trained_steps"] == 0:
+        click.echo(f"run {out} is already finished: {summary_line(status)}; nothing trained or written "
+                   "(give a larger --steps or --epochs to continue it)")
+        return
     sampler = default_sampler_name(model_class(config.model))
     if sampler != "prior":
         run_sampler(run, sampler, run.load_model("best"))
     figures = [] if no_figures else write_run_figures(Run(out))
-    click.echo(f"run {out}: {status['steps']} steps, {status['epochs']} epochs, "
-               f"best validation loss {status['best_val_loss']:.4f} (epoch {status['best_epoch'] + 1}), "
-               f"{status['seconds']:.0f} s on {status.get('device', '?')}")
+    click.echo(f"run {out}: {summary_line(status)}")
     for f in figures:
         click.echo(f"  wrote {f}")
+
+
+def summary_line(status: dict) -> str:
+    """``50 steps (2 epochs + 10 steps), best validation loss 1.2345 at epoch 3 (step 50), 12 s on cpu``:
+    the numbers of ``status.json``, epochs numbered from 1 as in ``log.csv``."""
+    epochs = f"{status['epochs']} epoch{'s' * (status['epochs'] != 1)}"
+    partial = status.get("epoch_steps") or 0
+    text = f"{status['steps']} steps ({epochs}" + (f" + {partial} steps" if partial else "") + ")"
+    if status.get("best_val_loss") is not None:
+        text += (f", best validation loss {status['best_val_loss']:.4f} at epoch {status['best_epoch']} "
+                 f"(step {status['best_step']})")
+    return text + f", {status['seconds']:.0f} s on {status.get('device', '?')}"
 
 
 @cli.command(context_settings=CONTEXT)

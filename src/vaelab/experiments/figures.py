@@ -164,8 +164,9 @@ def _image_figures(figs: _Figures, result: RunResult, model, data, x: torch.Tens
     figs.add("samples", samples)
     dims = torch.argsort(scores, descending=True, stable=True)[:10].tolist() if l > 10 else list(range(l))
     figs.add("traversal", lambda p: viz.save_png(
-        p, viz.traversal_grid(model, x[:1], dims, limit=2.0, steps=9, value_range=vr), scale=s),
-        f"one row per latent axis ({', '.join(f'z{d + 1}' for d in dims)}), set to 9 values in [-2, 2]")
+        p, viz.label_rows(viz.traversal_grid(model, x[:1], dims, limit=2.0, steps=9, value_range=vr),
+                          [viz.axis_label(d) for d in dims], data.shape[-2]), scale=s),
+        f"one row per latent axis ({', '.join(map(viz.axis_label, dims))}), set to 9 values in [-2, 2]")
     if data.name not in GROUND_TRUTH_DATASETS or not data.has_factors:
         return
 
@@ -173,6 +174,7 @@ def _image_figures(figs: _Figures, result: RunResult, model, data, x: torch.Tens
         d, how = _directions(result, data, model, codes)
         proj = torch.from_numpy(codes.numpy() @ d.T)
         grid = viz.direction_traversal_grid(model, x[:1], torch.from_numpy(d), proj.mean(0), proj.std(0), 2.0, 9, vr)
+        grid = viz.label_rows(grid, list(data.factor_names)[: len(d)], data.shape[-2])
         return viz.save_png(p, grid, scale=s), (f"one row per factor ({', '.join(data.factor_names)}): the code "
                                                 f"moved along the factor's Algorithm-2 direction ({how}) over "
                                                 f"+-2 std of the projected held-out codes")

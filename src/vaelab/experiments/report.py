@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_COLUMNS",
     "FORMATS",
+    "REPORT_FILES",
     "RunResult",
     "Row",
     "Cell",
@@ -60,6 +61,7 @@ __all__ = [
 ]
 
 FORMATS = ("md", "tex", "html")
+REPORT_FILES = tuple(f"report.{f}" for f in FORMATS)
 
 DEFAULT_COLUMNS: tuple[Column, ...] = (
     Column("mig", "MIG"),
@@ -85,9 +87,11 @@ DEFAULT_COLUMNS: tuple[Column, ...] = (
     Column("generative.reconstruction_fd", "FD (rec.)", False, fmt=".2f"),
     Column("generative.prior_precision", "precision"),
     Column("generative.prior_recall", "recall"),
-    Column("train.best_val_loss", "val. loss", False, fmt=".2f"),
+    Column("train.best_val_loss", "val. loss", None, fmt=".2f"),
 )
-"""Columns of a report without a preset: those that some run of the dataset has."""
+"""Columns of a report without a preset: those that some run of the dataset has. The validation
+loss is unranked: it is each model's own objective, so values of different models (or of one model
+with different weights) do not compare."""
 
 _BOOKKEEPING = {"model.name", "data.name", "train.seed", "train.device", "train.log_every",
                 "train.checkpoint_every", "train.tensorboard", "train.eval_batch_size", "data.root",
@@ -271,6 +275,7 @@ class Table:
     ours: tuple[Line, ...]
     published: tuple[Line, ...] = ()
     after: tuple[int | None, ...] = ()
+    constants: tuple[tuple[str, str], ...] = ()
 
     def interleaved(self) -> list[Line]:
         """Our lines, each followed by its published line; published-only lines last."""
@@ -354,8 +359,31 @@ def build_tables(rows: Sequence[Row], preset: "Preset | None" = None) -> list[Ta
             cells = tuple(_published_cell(values[c.key]) if c.key in values else Cell() for c in columns)
             published.append(Line(f"{method} (published)", None, cells, method))
             after.append(matches[0] if matches else None)
-        tables.append(Table(dataset, columns, ours, tuple(published), tuple(after)))
+        tables.append(_without_constants(Table(dataset, columns, ours, tuple(published), tuple(after))))
     return tables
+
+
+def _without_constants(table: Table) -> Table:
+    """Moves unranked columns that print the same value with zero spread in every line of ours (and
+    have no published value) out of the table into ``constants`` (``label = value``), e.g. the
+    entropy's ground truth l / 2. With one line only ``*_ground_truth`` columns are moved."""
+    keep, constants = [], []
+    for i, column in enumerate(table.columns):
+        cells = [line.cells[i] for line in table.ours]
+        texts = {c.text(column.fmt) for c in cells}
+        constant = (column.higher_is_better is None and cells and len(texts) == 1
+                    and all(c.mean is not None and c.std == 0.0 for c in cells)
+                    and all(p.cells[i].mean is None and p.cells[i].raw is None for p in table.published)
+                    and (len(cells) > 1 or column.key.endswith("_ground_truth")))
+        if constant:
+            constants.append((column.label, _fmt(cells[0].mean, column.fmt)))
+        else:
+            keep.append(i)
+    if not constants:
+        return table
+    pick = lambda line: replace(line, cells=tuple(line.cells[i] for i in keep))
+    return replace(table, columns=tuple(table.columns[i] for i in keep), ours=tuple(map(pick, table.ours)),
+                   published=tuple(map(pick, table.published)), constants=tuple(constants))
 
 
 # ----------------------------------------------------------------------------- text formats
@@ -412,6 +440,7 @@ def terminal_table(paths: list[str | Path], preset: "Preset | None" = None) -> s
         methods = f"{len(table.ours)} method{'s' * (len(table.ours) != 1)}, {runs} run{'s' * (runs != 1)}"
         out += ["", f"{table.dataset}: {methods} (mean +- std over seeds)",
                 _plain(table)]
+        out += [_same(table)] if table.constants else []
     if not report.tables:
         out.append("no finished runs")
     out += ["", *report.notes] if report.notes else []
@@ -458,8 +487,14 @@ def _latex_table(table: Table, caption: str) -> str:
     return "\n".join(out)
 
 
+def _same(table: Table) -> str:
+    return "The same in every row: " + "; ".join(f"{label} = {value}" for label, value in table.constants) + "."
+
+
 def _caption(table: Table, preset: "Preset | None", pm: str = "±") -> str:
     text = f"{table.dataset}: mean {pm} std over seeds; best in bold, second best underlined."
+    if table.constants:
+        text += " " + _same(table)
     if table.published and preset is not None:
         text += f" Published numbers: {preset.source}."
     return text
@@ -572,6 +607,22 @@ def _html(report: _Report, methods: list[MethodFigures]) -> str:
             + "\n".join(body) + "\n</body>\n</html>\n")
 
 
+def _check_out(out: Path) -> None:
+    """Refuses a report directory that holds anything a report does not write (e.g. a run directory)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise VaelabError(f"report directory {out} is a file; choose another --out")
+    foreign = sorted(p.name for p in out.iterdir()
+                     if not (p.is_file() and p.name in REPORT_FILES)
+                     and not (p.is_dir() and p.name == "figures"
+                              and all(f.is_file() and f.suffix == ".png" for f in p.iterdir())))
+    if foreign:
+        raise VaelabError(f"report directory {out} holds files a report does not write ({', '.join(foreign[:3])}"
+                          f"{', ...' if len(foreign) > 3 else ''}); a report writes only {', '.join(REPORT_FILES)} "
+                          "and figures/*.png -- choose another --out")
+
+
 def write_report(paths: list[str | Path], out: str | Path, preset: "Preset | None" = None,
                  formats: list[str] | None = None) -> dict[str, Path]:
     """Writes ``OUT/report.{md,tex,html}`` and ``OUT/figures/*.png`` for the runs under ``paths``.
@@ -581,7 +632,9 @@ def write_report(paths: list[str | Path], out: str | Path, preset: "Preset | Non
     embedded PNGs. With a preset, every format gets a "Claims" section: the verdict of each of
     the preset's claims (:mod:`vaelab.experiments.claims`) at each budget, and Markdown / HTML the
     budget ladder (``figures/claims-ladder.png``) when the runs hold two budgets or more. Nothing
-    outside ``out`` is written.
+    outside ``out`` is written. Writing again into the same ``out`` regenerates these files (a
+    report is a pure function of its runs); an ``out`` holding anything else, such as a run
+    directory, is refused before anything is written.
 
     Args:
         paths: Run directories or directories holding them.
@@ -598,6 +651,7 @@ def write_report(paths: list[str | Path], out: str | Path, preset: "Preset | Non
         raise VaelabError(f"unknown report format {unknown[0]!r}; choose from {', '.join(FORMATS)}" if unknown
                           else f"no report format given; choose from {', '.join(FORMATS)}")
     out = Path(out)
+    _check_out(out)
     report = _collect(paths, preset)
     methods = write_figures(report.rows, report.notes, out) if {"md", "html"} & set(formats) else []
     if {"md", "html"} & set(formats):

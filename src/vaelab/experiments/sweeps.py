@@ -27,13 +27,13 @@ import dataclasses
 import itertools
 import json
 import logging
+import math
 import multiprocessing
 import os
 import re
-import socket
+import signal
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, NoReturn
@@ -45,6 +45,7 @@ from vaelab.config import RunConfig, build_config
 from vaelab.errors import MAX_SEED, ConfigError, VaelabError, user_input
 from vaelab.io import read_text
 from vaelab.io import write_text
+from vaelab.locks import acquire, release
 
 __all__ = [
     "SweepSpec",
@@ -58,6 +59,8 @@ __all__ = [
     "run_config",
     "missing_metrics",
     "complete_run",
+    "Plan",
+    "plan_sweep",
     "run_sweep",
     "EXECUTORS",
 ]
@@ -500,74 +503,130 @@ def complete_run(run_dir: str | Path, config: RunConfig, metrics: list[str] | tu
     return trained, evaluated
 
 
-# --------------------------------------------------------------------------- locks
+# --------------------------------------------------------------------------- estimate
 
 
-def _proc_stat(pid: int) -> list[str] | None:
+def _run_steps(config: RunConfig) -> int:
+    """The training steps of a run's budget (epochs times the batches of the training split)."""
+    from vaelab.data import load_dataset, split_indices
+
+    tc, dc = config.train, config.data
+    if tc.steps is not None:
+        return tc.steps
+    data = load_dataset(dc.name, dc.root, download=False, **dc.options)
+    train_index, _ = split_indices(len(data), dc.val_fraction, dc.split_seed, dc.subset)
+    return tc.epochs * max(1, len(train_index) // tc.batch_size)
+
+
+def _step_seconds(config: RunConfig, threads: int, steps: int = 3) -> float:
+    """Seconds per optimisation step of a run's model on the CPU: the best of ``steps`` timed
+    steps on one batch of its data, after one untimed step."""
+    import torch
+
+    from vaelab.data import load_dataset
+    from vaelab.models import build_model
+
+    tc, dc = config.train, config.data
+    data = load_dataset(dc.name, dc.root, download=False, **dc.options)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            model = build_model(config.model, config.model_config, data.shape, data.value_range)
+            objectives = list(model.objectives().values())
+            optimizers = [torch.optim.Adam(o.params, lr=o.lr or tc.lr) for o in objectives]
+            x = data.images(torch.arange(min(tc.batch_size, len(data))))
+            times = []
+            for _ in range(steps + 1):
+                start = time.perf_counter()
+                losses = model.loss(x)
+                for o in optimizers:
+                    o.zero_grad(set_to_none=True)
+                for i, o in enumerate(objectives):
+                    losses[o.loss_key].backward(inputs=o.params, retain_graph=i < len(objectives) - 1)
+                for o in optimizers:
+                    o.step()
+                times.append(time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(previous)
+    return min(times[1:])
 
 
-def _holder() -> dict[str, Any]:
-    stat = _proc_stat(os.getpid())
-    return {"pid": os.getpid(), "host": socket.gethostname(), "started": stat[19] if stat else None}
+@dataclass(frozen=True)
+class Plan:
+    """What a sweep has left to do and about how long its training takes.
+
+    Attributes:
+        runs: Runs of the sweep.
+        finished: Runs already trained (``status.json`` says finished).
+        steps: Training steps left over all runs (those that could be read).
+        rates: ``(method, dataset) -> seconds per step`` timed on this machine.
+        seconds: Estimated wall-clock seconds of the training left with ``workers`` runs at once;
+            ``None`` when a timing failed.
+        workers: Runs at once.
+    """
+
+    runs: int
+    finished: int
+    steps: int
+    rates: dict[tuple[str, str], float]
+    seconds: float | None
+    workers: int
+
+    def line(self) -> str:
+        left = self.runs - self.finished
+        text = f"{self.runs} run{'s' * (self.runs != 1)} ({left} to train, {self.finished} finished)"
+        if not left:
+            return text + "; no training left"
+        text += f", {self.steps:,} training steps"
+        if self.seconds is None:
+            return text + "; no time estimate (some runs could not be timed: they report why when they start)"
+        return (text + f"; training about {_duration(self.seconds)} with {self.workers} worker"
+                + "s" * (self.workers != 1) + " (steps timed just now on this machine; evaluation and "
+                "per-epoch model hooks come on top)")
 
 
-def _alive(holder: Any) -> bool:
-    """Whether a lock's holder still runs; a holder on another host is assumed alive."""
-    if not isinstance(holder, dict) or not isinstance(holder.get("pid"), int):
-        return False
-    if holder.get("host") != socket.gethostname():
-        return True
-    try:
-        os.kill(holder["pid"], 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    stat = _proc_stat(holder["pid"])
-    if stat is None:
-        return True
-    return stat[0] != "Z" and holder.get("started") in (None, stat[19])
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
-@contextmanager
-def _guard(directory: Path) -> Iterator[None]:
-    """Serialises lock take-overs between processes of this host (a no-op where flock is missing)."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    with open(directory / ".guard", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+def plan_sweep(spec: SweepSpec, out: str | Path, workers: int = 1) -> Plan:
+    """Counts a sweep's runs, finished runs and training steps left, and estimates the training time
+    from a short timing of each (method, dataset)'s step (:func:`_step_seconds`); writes nothing."""
+    from vaelab.runs import Run
+
+    out = Path(out)
+    threads = _threads(workers)
+    runs = expand(spec)
+    finished, steps, rates, seconds = 0, 0, {}, 0.0
+    for r in runs:
+        status = Run(out / r.name).status()
+        if status.get("status") == "finished":
+            finished += 1
+            continue
+        config = run_config(r)
+        key = (r.model, r.dataset)
+        try:  # advice only: a run that cannot start reports its own error when the sweep reaches it
+            left = max(0, _run_steps(config) - int(status.get("steps") or 0))
+            if key not in rates:
+                rates[key] = _step_seconds(config, threads)
+        except Exception:
+            left, rates[key] = 0, math.nan
+        steps += left
+        seconds += left * rates[key] if math.isfinite(rates[key]) else math.nan
+    total = seconds / min(workers, max(1, len(runs) - finished)) if math.isfinite(seconds) else None
+    return Plan(len(runs), finished, steps, rates, total, workers)
 
 
-def _acquire(lock: Path) -> str | None:
-    """Creates ``lock`` for this process, taking over a stale one; returns the live holder otherwise."""
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with _guard(lock.parent):
-        if lock.exists():
-            try:
-                holder = json.loads(lock.read_text())
-            except (OSError, json.JSONDecodeError):
-                holder = None
-            if _alive(holder):
-                return f"held by pid {holder['pid']} on {holder['host']}"
-            lock.unlink(missing_ok=True)
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            return "held by another process"
-        with os.fdopen(fd, "w") as f:
-            json.dump(_holder(), f)
-    return None
+def _threads(workers: int) -> int:
+    import torch
+
+    return max(1, min(torch.get_num_threads(), (os.cpu_count() or 1) // workers))
 
 
 # --------------------------------------------------------------------------- executors
@@ -630,7 +689,7 @@ def _run_job(job: _Job) -> RunOutcome:
 
     from vaelab.train import Interrupted
 
-    held = _acquire(Path(job.lock))
+    held = acquire(job.lock)
     if held is not None:
         return RunOutcome(job.name, "locked", message=held)
     threads = torch.get_num_threads()
@@ -647,7 +706,7 @@ def _run_job(job: _Job) -> RunOutcome:
                           message=what + " ".join(str(e).split()))
     finally:
         torch.set_num_threads(threads)
-        Path(job.lock).unlink(missing_ok=True)
+        release(job.lock)
     from vaelab.runs import Run
 
     return RunOutcome(job.name, "done", trained, tuple(evaluated), time.perf_counter() - start,
@@ -743,7 +802,7 @@ def _claim(spec: SweepSpec, out: Path) -> None:
 
 
 def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, executor: str = "local",
-              address: str | None = None, progress: bool = True) -> list[Path]:
+              address: str | None = None, progress: bool = True, announce: bool = True) -> list[Path]:
     """Trains and evaluates every run of a sweep into ``out``; re-running completes what is missing.
 
     A run whose lock is held by a live process is skipped and reported; a failed run does not
@@ -756,6 +815,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, executor: str 
         executor: ``local`` (in this process for one worker, else spawned processes) or ``ray``.
         address: Ray cluster address (``None``: start a local Ray instance).
         progress: Show a progress bar over runs (and the training bars when in this process).
+        announce: Print :func:`plan_sweep`'s line (runs, steps, estimated training time) on stderr first.
 
     Returns:
         The run directories, in :func:`expand` order.
@@ -763,8 +823,6 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, executor: str 
     Raises:
         VaelabError: Naming every failed run, once all runs are done.
     """
-    import torch
-
     from vaelab.train import Interrupted
 
     if executor not in EXECUTORS:
@@ -776,7 +834,9 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, executor: str 
         _import_ray()
     out = Path(out)
     _claim(spec, out)
-    threads = max(1, min(torch.get_num_threads(), (os.cpu_count() or 1) // workers))
+    if announce:
+        tqdm.write(f"{spec.name or 'sweep'}: {plan_sweep(spec, out, workers).line()}", file=sys.stderr)
+    threads = _threads(workers)
     in_process = executor == "local" and workers == 1
     jobs = [_Job(r.name, str(out / r.name), str(out / ".locks" / f"{r.name}.lock"), run_config(r),
                  spec.metrics, spec.num_samples, threads, progress and in_process) for r in runs]
@@ -795,9 +855,10 @@ def run_sweep(spec: SweepSpec, out: str | Path, workers: int = 1, executor: str 
             running.pop(outcome.name, None)
             bar.update(1)
             tqdm.write(f"[{len(outcomes)}/{len(jobs)}] {outcome.line()}", file=sys.stderr)
-    except (Interrupted, KeyboardInterrupt):
-        raise Interrupted(f"sweep interrupted after {len(outcomes)} of {len(jobs)} runs; "
-                          "run the same command again to continue") from None
+    except (Interrupted, KeyboardInterrupt) as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        raise Interrupted(f"sweep interrupted ({signal.Signals(signum).name}) after {len(outcomes)} of {len(jobs)} "
+                          "runs; run the same command again to continue", signum) from None
     finally:
         bar.close()
     locked = [o.name for o in outcomes if o.state == "locked"]

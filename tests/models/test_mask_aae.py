@@ -209,6 +209,6 @@ def test_interrupted_then_resumed_equals_uninterrupted(uninterrupted, tmp_path):
 def test_evaluate_reports_the_mask_threshold_count_as_active_dims(uninterrupted):
     from vaelab.evaluate import evaluate_run
 
-    out = evaluate_run(uninterrupted, metrics=["latent"], num_samples=300, progress=False)["metrics"]
+    out = evaluate_run(uninterrupted, metrics=["latent"], num_samples=200, progress=False)["metrics"]
     model = Run(uninterrupted).load_model("best")
     assert out["latent.active_dims"] == float(len(model.active_axes()))

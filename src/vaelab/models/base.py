@@ -216,9 +216,10 @@ class Model(nn.Module):
     def on_step_start(self, ctx: "TrainContext") -> None:
         """Called before each optimisation step."""
 
-    def on_step_end(self, ctx: "TrainContext", losses: dict[str, float]) -> None:
-        """Called after each optimisation step with the step's detached loss entries (e.g. to
-        update a Lagrange multiplier or project parameters onto their constraint set)."""
+    def on_step_end(self, ctx: "TrainContext", losses: dict[str, Tensor | float]) -> None:
+        """Called after each optimisation step with the step's loss entries, detached and on the
+        training device (e.g. to update a Lagrange multiplier or project parameters onto their
+        constraint set)."""
 
     def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
         """Called after validation at the end of each epoch; returns values to log."""

@@ -237,7 +237,7 @@ class GECOL0ARMVAE(GaussianVAE):
                 "gates": Objective([self.gate_logits], lr=self.config.gate_lr, plateau=False)}
 
     @torch.no_grad()
-    def on_step_end(self, ctx: "TrainContext", losses: dict[str, float]) -> None:
+    def on_step_end(self, ctx: "TrainContext", losses: dict[str, Tensor | float]) -> None:
         c = self.config
         first = int(self.geco_steps) == 0
         lam, avg = geco_update(self.multiplier, self.constraint_average, losses["constraint"], c.multiplier_alpha,

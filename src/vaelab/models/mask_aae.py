@@ -248,7 +248,7 @@ class MaskAAE(Autoencoder):
         self.poly_weight.fill_(polarisation_weight(ctx.state.step, c.latent_dim, interval, c.poly_start, c.poly_cap))
 
     @torch.no_grad()
-    def on_step_end(self, ctx: "TrainContext", losses: dict[str, float]) -> None:
+    def on_step_end(self, ctx: "TrainContext", losses: dict[str, Tensor | float]) -> None:
         self.mask_raw.clamp_(min=0.0)
 
     def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:

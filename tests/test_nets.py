@@ -15,6 +15,8 @@ SHAPES = {
     "vcae_celeba": [(3, 64, 64)],
     "vcae_shapes3d": [(3, 64, 64)],
     "mlp": [(100,), (1, 8, 8)],
+    "maskaae_mnist": [(1, 28, 28), (1, 32, 32)],
+    "geco_mnist": [(1, 32, 32), (3, 32, 32)],
 }
 
 
@@ -81,6 +83,23 @@ def test_celeba_and_cifar_last_decoder_layer_keeps_the_size():
     assert isinstance(dec[-1], torch.nn.Conv2d) and dec[-1].stride == (1, 1)
     _, dec = build_networks("cifar10", (3, 32, 32), latent_dim=128)
     assert dec[0].out_features == 8 * 8 * 1024
+
+
+def test_maskaae_network_is_four_1024_layers_each_way():
+    enc, dec = build_networks("maskaae_mnist", (1, 28, 28), latent_dim=16, head=1)
+    fc = lambda a, b: a * b + b
+    assert count(enc) == fc(784, 1024) + 3 * fc(1024, 1024) + fc(1024, 16)
+    assert count(dec) == fc(16, 1024) + 3 * fc(1024, 1024) + fc(1024, 784)
+
+
+def test_geco_network_upsamples_without_parameters():
+    enc, dec = build_networks("geco_mnist", (1, 32, 32), latent_dim=16, head=2)
+    conv4 = lambda cin, cout: cin * cout * 16 + cout
+    conv3 = lambda cin, cout: cin * cout * 9 + cout
+    fc = lambda a, b: a * b + b
+    assert count(enc) == conv4(1, 32) + conv4(32, 64) + conv4(64, 128) + fc(2048, 256) + fc(256, 32)
+    assert count(dec) == fc(16, 256) + fc(256, 2048) + conv3(128, 64) + conv3(64, 32) + conv3(32, 32) + conv3(32, 1)
+    assert sum(isinstance(m, torch.nn.Upsample) for m in dec) == 3
 
 
 def test_wrong_input_shape_is_a_config_error():

@@ -267,6 +267,43 @@ def mlp_net(shape: Shape, latent_dim: int, head: int, hidden: Sequence[int] = (2
     return enc, dec
 
 
+# -- Networks of the ARD-VAE's competitors (ARD-VAE Tables 4-5) --------------------------------
+
+
+def maskaae_mnist_net(shape: Shape, latent_dim: int, head: int) -> tuple[nn.Module, nn.Module]:
+    """The MaskAAE's MNIST network (ARD-VAE Table 4; Mondal et al. 2020, released code):
+    fully connected, four hidden ReLU layers of 1024 units in the encoder and in the decoder.
+    Any input shape (the code trains on 28x28 MNIST; vaelab's MNIST is padded to 32x32)."""
+    return mlp_net(shape, latent_dim, head, hidden=(1024,) * 4)
+
+
+class _UpsampleDecoder(nn.Sequential):
+    def __init__(self, latent_dim: int, start: Shape, channels: Sequence[int], out_channels: int, hidden: int):
+        layers: list[nn.Module] = [nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Linear(hidden, math.prod(start)),
+                                   nn.ReLU(), Reshape(*start)]
+        c = start[0]
+        for cout in channels:
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, cout, 3, padding=1), nn.ReLU()]
+            c = cout
+        layers.append(nn.Conv2d(c, out_channels, 3, padding=1))
+        super().__init__(*layers)
+
+
+def geco_mnist_net(shape: Shape, latent_dim: int, head: int) -> tuple[nn.Module, nn.Module]:
+    """A GECO-L0-ARM-VAE-style network for 32x32 images (ARD-VAE Table 5), vaelab's reading.
+
+    The ARD-VAE describes the network of De Boom et al. (2021) only as having "non-trainable
+    upsampling layers in the decoder"; the layer widths here are ours: encoder three
+    stride-2 4x4 convolutions (32, 64, 128), FC 256, head; decoder FC 256, FC 128x4x4, three
+    nearest-neighbour x2 upsamplings each followed by a 3x3 convolution (64, 32, 32) and
+    ReLU, and a 3x3 output convolution.
+    """
+    c, _, _ = _require(shape, "geco_mnist", (32,))
+    enc = ConvEncoder(shape, (32, 64, 128), head * latent_dim, hidden=(256,))
+    dec = _UpsampleDecoder(latent_dim, (128, 4, 4), (64, 32, 32), c, hidden=256)
+    return enc, dec
+
+
 ARCHITECTURES: dict[str, Callable[[Shape, int, int], tuple[nn.Module, nn.Module]]] = {
     "dsprites": dsprites_net,
     "dsprites_fc": dsprites_fc_net,
@@ -278,6 +315,8 @@ ARCHITECTURES: dict[str, Callable[[Shape, int, int], tuple[nn.Module, nn.Module]
     "vcae_celeba": vcae_celeba_net,
     "vcae_shapes3d": dsprites_fc_net,
     "mlp": mlp_net,
+    "maskaae_mnist": maskaae_mnist_net,
+    "geco_mnist": geco_mnist_net,
 }
 """Architectures by name; ``vcae_shapes3d`` (VCAE Table 4) is the same network as ``dsprites_fc``."""
 

@@ -36,8 +36,17 @@ from vaelab.models import Model, build_model
 from vaelab.nets import memory_layout
 from vaelab.runs import LOCK_FILES, Run
 
-__all__ = ["TrainState", "TrainContext", "Interrupted", "train", "resolve_device", "evaluate_losses", "make_scheduler",
-           "MilestoneFactor", "memory_layout", "prefetched", "LossTracker"]
+__all__ = ["OPTIMIZERS", "TrainState", "TrainContext", "Interrupted", "train", "resolve_device", "evaluate_losses",
+           "make_scheduler", "MilestoneFactor", "memory_layout", "prefetched", "LossTracker"]
+
+OPTIMIZERS: dict[str, Any] = {
+    "adam": lambda params, lr, betas, weight_decay: torch.optim.Adam(params, lr=lr, betas=betas,
+                                                                     weight_decay=weight_decay),
+    "rmsprop": lambda params, lr, betas, weight_decay: torch.optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-10,
+                                                                           weight_decay=weight_decay),
+}
+"""Optimiser builders by :attr:`Objective.optimizer` name. RMSprop uses TensorFlow 1's
+defaults (decay 0.9, epsilon 1e-10), those of the MaskAAE's released code; ``betas`` is unused."""
 
 
 class Interrupted(VaelabError):
@@ -363,7 +372,7 @@ def _setup(config: RunConfig, run: Run, resume: bool, progress: bool):
     layout = memory_layout(model, data.shape, tc.channels_last)
     model.to(memory_format=layout)
     objectives = model.objectives()
-    optimizers = {k: torch.optim.Adam(o.params, lr=o.lr or tc.lr, betas=o.betas, weight_decay=o.weight_decay)
+    optimizers = {k: OPTIMIZERS[o.optimizer](o.params, o.lr or tc.lr, o.betas, o.weight_decay)
                   for k, o in objectives.items()}
     schedulers = {k: make_scheduler(tc, optimizers[k]) for k, o in objectives.items()
                   if o.plateau and tc.schedule != "none"}
@@ -557,7 +566,7 @@ def _train(config: RunConfig, run: Run, fresh: bool, ctx: TrainContext, objectiv
         state.seconds = time.perf_counter() - started
         logs.row({"epoch": state.epoch + 1, "step": state.step, **train_means, **val, **extra, "lr": lr,
                   "seconds": round(state.seconds, 3)})
-        improved = monitor < state.best_val
+        improved = monitor < state.best_val or not model.select_best
         if improved:
             state.best_val, state.best_epoch, state.best_step = monitor, state.epoch, state.step
         if complete:
@@ -582,6 +591,7 @@ def _train(config: RunConfig, run: Run, fresh: bool, ctx: TrainContext, objectiv
                 precision.backward(losses[o.loss_key], inputs=o.params, retain_graph=i < len(objectives) - 1)
         precision.step(optimizers)
         tracker.add(losses, state.step)
+        model.on_step_end(ctx, {k: v.detach() for k, v in losses.items()})
 
     with _stop_on_signals() as flag:
         try:

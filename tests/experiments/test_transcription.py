@@ -107,8 +107,12 @@ ARD_TABLE2 = {
     "sweep.datasets": ["mnist", "cifar10"],
     "model.latent_dim": {"*/mnist": 16, "*/cifar10": 128},  # Sec. 4.1.2
     "model.architecture": {"*/mnist": "mnist", "*/cifar10": "cifar10"},  # supp. Table 4
-    # supp. Sec. 2: 50 / 100 epochs; VAE, beta-TCVAE (GECO, MaskAAE) 100 on MNIST
-    "train.epochs": {"*/mnist": 50, "*/cifar10": 100, "vae/mnist": 100, "beta_tcvae/mnist": 100},
+    # supp. Sec. 2: 50 / 100 epochs; "The VAE, beta-TCVAE, GECO-L0-ARM-VAE, and MaskAAE are trained for 100
+    # epochs for the MNIST dataset"
+    "train.epochs": {"*/mnist": 50, "*/cifar10": 100, "vae/mnist": 100, "beta_tcvae/mnist": 100,
+                     "geco_l0_arm_vae/mnist": 100, "mask_aae/mnist": 100},
+    "train.batch_size": {"*/*": 100, "mask_aae/*": 64},  # supp. Sec. 2: "except the MaskAAE ... 64"
+    "model.tau": {"geco_l0_arm_vae/mnist": 10, "geco_l0_arm_vae/cifar10": 25},  # supp. Table 6
     # supp. Table 6, MNIST / CIFAR10 columns
     "model.beta": {"beta_tcvae/*": 2, "rae/mnist": 1e-4, "rae/cifar10": 1e-3, "wae_mmd/mnist": 10,
                    "wae_mmd/cifar10": 100, "ard_vae/mnist": 0.5, "ard_vae/cifar10": 0.05},
@@ -204,6 +208,157 @@ THESIS_56 = {
     "model.disc_beta2": {"factor_vae/*": 0.9},
 }
 
+
+# --- Issue 17: ARD-VAE Tables 4-5, supp. Tables 1-2, 8-15; VCAE Tables 1, 6-10 (seed text).
+_ARD_EPOCHS = {"*/mnist": 50, "*/celeba": 50, "*/cifar10": 100, "*/imagenet32": 50}  # supp. Sec. 2
+_ARD_L = {"*/mnist": 16, "*/celeba": 64, "*/cifar10": 128, "*/imagenet32": 256}  # Sec. 4.1.2, supp. Tables 9-13
+_ARD_NET = {"*/mnist": "mnist", "*/celeba": "celeba", "*/cifar10": "cifar10", "*/imagenet32": "cifar10"}  # supp. Table 4
+_ARD_REAL_ALL = {
+    **_ARD_COMMON,
+    "sweep.methods": ["vae", "beta_tcvae", "rae", "wae_mmd", "geco_l0_arm_vae", "mask_aae", "ard_vae"],
+    "model.latent_dim": _ARD_L,
+    "model.architecture": _ARD_NET,
+    "train.epochs": {**_ARD_EPOCHS, "vae/mnist": 100, "beta_tcvae/mnist": 100, "geco_l0_arm_vae/mnist": 100,
+                     "mask_aae/mnist": 100},
+    "train.batch_size": {"*/*": 100, "mask_aae/*": 64},
+    # supp. Table 6: MNIST / CelebA / CIFAR10 / ImageNet columns
+    "model.beta": {"beta_tcvae/*": 2, "wae_mmd/mnist": 10, "wae_mmd/celeba": 100, "wae_mmd/cifar10": 100,
+                   "wae_mmd/imagenet32": 100, "rae/mnist": 1e-4, "rae/celeba": 1e-4, "rae/cifar10": 1e-3,
+                   "rae/imagenet32": 1e-3, "ard_vae/mnist": 0.5, "ard_vae/celeba": 1.0, "ard_vae/cifar10": 0.05,
+                   "ard_vae/imagenet32": 0.05},
+    "model.dec_l2": {"rae/mnist": 1e-7, "rae/celeba": 1e-7, "rae/cifar10": 1e-6, "rae/imagenet32": 1e-6},
+    "model.recon_scale": {"wae_mmd/*": 0.05},
+    "model.tau": {"geco_l0_arm_vae/mnist": 10, "geco_l0_arm_vae/celeba": 300, "geco_l0_arm_vae/cifar10": 25,
+                  "geco_l0_arm_vae/imagenet32": 15},
+}
+ARD_TABLE4 = {
+    **_ARD_COMMON,
+    "sweep.methods": ["mask_aae", "ard_vae"],  # Table 4 columns
+    "sweep.datasets": ["mnist", "cifar10"],  # rows MNIST (L = 16, 32), CIFAR (L = 256)
+    "model.latent_dim": {"*/mnist": {16, 32}},
+    "model.architecture": {"*/mnist": "maskaae_mnist"},  # "the neural network architectures used in the MaskAAE"
+    "train.epochs": {"ard_vae/mnist": 50, "mask_aae/mnist": 100},
+    "train.batch_size": {"ard_vae/*": 100, "mask_aae/*": 64},
+    "model.beta": {"ard_vae/mnist": 0.5},
+}
+ARD_TABLE5 = {
+    **_ARD_COMMON,
+    "sweep.methods": ["geco_l0_arm_vae", "ard_vae"],  # Table 5 columns
+    "sweep.datasets": ["mnist"],
+    "model.latent_dim": {"*/mnist": {16, 32}},
+    "model.architecture": {"*/mnist": "geco_mnist"},  # "the encoder-decoder architecture reported in [6]"
+    "train.epochs": {"ard_vae/mnist": 50, "geco_l0_arm_vae/mnist": 100},
+    "model.tau": {"geco_l0_arm_vae/mnist": 10},  # supp. Table 6
+    "model.beta": {"ard_vae/mnist": 0.5},
+}
+ARD_SUPP_TABLE1 = {
+    **_ARD_COMMON,
+    "sweep.methods": ["ard_vae"],
+    "sweep.datasets": ["mnist", "cifar10"],
+    "sweep.seeds": 1,  # supp. Sec. 1: "initialized using a single seed"
+    "model.alpha_size": {"ard_vae/*": {2000, 5000, 10_000, 20_000}},
+    "model.latent_dim": {"*/mnist": 32, "*/cifar10": 256},  # "with L = 32 and L = 256"
+    "model.architecture": {"*/mnist": "mnist", "*/cifar10": "cifar10"},
+    "train.epochs": {"*/mnist": 50, "*/cifar10": 100},
+    "model.beta": {"ard_vae/mnist": 0.5, "ard_vae/cifar10": 0.05},
+}
+ARD_SUPP_TABLE2 = {
+    **{k: v for k, v in _ARD_COMMON.items() if k != "sweep.seeds"},  # seeds not stated
+    "sweep.methods": ["ard_vae"],
+    "sweep.datasets": ["imagenet32"],
+    "model.alpha_size": {"ard_vae/*": {10_000, 20_000}},
+    "model.latent_dim": 256,
+    "model.architecture": "cifar10",
+    "train.epochs": 50,
+    "model.beta": {"ard_vae/*": 0.05},
+}
+ARD_SUPP_TABLE8 = {
+    **_ARD_GROUND_TRUTH,
+    "sweep.methods": ["beta_tcvae", "ard_vae"],
+    "sweep.seeds": 1,  # "initialize the model parameters ... with the same seed"
+    "sweep.metrics": {"factor_vae", "mig", "latent"},
+    "model.latent_dim": 10,
+    "model.beta": {"beta_tcvae/*": 5, "ard_vae/*": 5},
+}
+ARD_SUPP_TABLE9 = {**_ARD_REAL_ALL, "sweep.datasets": ["celeba", "imagenet32"]}
+ARD_SUPP_TABLE10 = {**_ARD_REAL_ALL, "sweep.datasets": ["mnist", "celeba", "cifar10", "imagenet32"],
+                    "sweep.metrics": {"reconstruction"}}
+ARD_SUPP_TABLE12 = {**_ARD_REAL_ALL, "sweep.methods": ["rae", "geco_l0_arm_vae", "ard_vae"],
+                    "sweep.datasets": ["mnist", "celeba", "cifar10", "imagenet32"]}
+ARD_SUPP_TABLE13 = {**_ARD_REAL_ALL, "sweep.datasets": ["mnist", "celeba", "cifar10"]}
+ARD_SUPP_TABLE14 = {
+    **{k: v for k, v in _ARD_COMMON.items() if k != "sweep.seeds"},
+    "sweep.methods": ["rae", "ard_vae"],
+    "sweep.datasets": ["cifar10"],
+    "model.latent_dim": {"*/*": {128, 256, 512}},  # L, 2L, 4L with L = 128
+    "model.sample_axes": {"ard_vae/*": "all"},  # "samples generated using all the latent dimensions"
+    "model.beta": {"rae/*": 1e-3, "ard_vae/*": 0.05},
+    "train.epochs": 100,
+}
+
+
+def _ard_multiples(dataset: str, factors: tuple[float, ...], datasets: list[str], **extra: Any) -> dict[str, Any]:
+    base = {"mnist": 16, "cifar10": 128, "imagenet32": 256}[dataset]
+    return {**_ARD_COMMON, "sweep.methods": ["ard_vae"], "sweep.datasets": datasets,
+            "model.latent_dim": {f"*/{dataset}": {int(base * f) for f in factors}},
+            "model.architecture": {"*/mnist": "mnist", "*/cifar10": "cifar10", "*/imagenet32": "cifar10"},
+            "train.epochs": _ARD_EPOCHS,
+            "model.beta": {"ard_vae/mnist": 0.5, "ard_vae/cifar10": 0.05, "ard_vae/imagenet32": 0.05}, **extra}
+
+
+_T11_DATA = ["mnist", "cifar10", "imagenet32"]
+ARD_SUPP_TABLE11 = {f"ard-supp-table11-{d}": _ard_multiples(d, (1, 2, 4), _T11_DATA,
+                                                            **{"model.sample_axes": {"ard_vae/*": {"active", "all"}}})
+                    for d in _T11_DATA}
+ARD_SUPP_TABLE15 = {f"ard-supp-table15-{d}": _ard_multiples(d, (0.5, 1), ["cifar10", "imagenet32"])
+                    for d in ("cifar10", "imagenet32")}
+VCAE_TABLE1 = {
+    # Table 1 rows: VCAE / cWAE at two noise levels, dVCAE (no noise), WAE (no noise), VAE
+    "sweep.methods": ["vcae", "cwae", "wae", "dvcae", "vae"],
+    "data.subset": 600,  # Sec. 6.2: "a 600 element subset of the MNIST training data"
+    "model.noise_var": {"*/*": {0.2, 0.1, 0.0}},
+    "model.latent_dim": 2,  # B.1: N(0, I_2)
+    "model.architecture": "vcae_mnist",  # B.1: Table 4, MNIST
+    "data.options.size": 28,
+    "model.lambda_var": {"vcae/*": 2},  # B.1: lambda_VCAE = 2, v = 2
+    "model.beta": {"cwae/*": 100},  # B.1: lambda_WAE = 100
+    "train.lr": 1e-4,  # B.1: Adam 1e-4, no schedule, batch 200
+    "train.schedule": "none",
+    "train.batch_size": 200,
+}
+_VCAE_LAMBDA = {
+    "model.noise_var": 0.05,  # B.3.1 / B.4.1
+    "train.batch_size": 100,
+    "train.lr": 1e-3,
+    "train.schedule": "milestones",
+    "train.lr_milestones": [30, 50],
+    "train.lr_factors": [0.5, 0.2],
+}
+VCAE_LAMBDA = {
+    "vcae-table6": {**_VCAE_LAMBDA, "sweep.methods": ["vcae"], "sweep.datasets": ["mnist"], "model.latent_dim": 16,
+                    "model.architecture": "vcae_mnist", "data.options.size": 28, "train.epochs": 100,
+                    "model.lambda_var": {"*/*": {0.05, 0.1, 0.5, 1.0, 1.5}}},
+    "vcae-table7": {**_VCAE_LAMBDA, "sweep.methods": ["cwae"], "sweep.datasets": ["mnist"], "model.latent_dim": 16,
+                    "model.architecture": "vcae_mnist", "data.options.size": 28, "train.epochs": 100,
+                    "model.beta": {"*/*": {5, 10, 25, 50, 75, 100, 150}}},
+    "vcae-table8": {**_VCAE_LAMBDA, "sweep.methods": ["vcae"], "sweep.datasets": ["celeba"], "model.latent_dim": 64,
+                    "model.architecture": "vcae_celeba", "train.epochs": 70,
+                    "model.lambda_var": {"*/*": {0.05, 0.1, 0.5}}},
+    "vcae-table9": {**_VCAE_LAMBDA, "sweep.methods": ["cwae"], "sweep.datasets": ["celeba"], "model.latent_dim": 64,
+                    "model.architecture": "vcae_celeba", "train.epochs": 70,
+                    "model.beta": {"*/*": {100, 250, 500, 750, 1000}}},
+}
+VCAE_TABLE10 = {
+    "sweep.methods": ["factor_vae", "tc_cwae", "tc_vcae"],  # Table 10 blocks (TC-WAE = TC-cWAE)
+    "sweep.datasets": ["shapes3d"],
+    "sweep.seeds": 5,  # "five runs"
+    "model.latent_dim": 6,
+    "model.architecture": "vcae_shapes3d",
+    "train.steps": 500_000,
+    "train.batch_size": 64,
+    "model.gamma": {"tc_vcae/*": 7, "factor_vae/*": 7},
+}
+
 TRANSCRIPTION: dict[str, dict[str, Any]] = {
     "avae-table3": AVAE_REAL,
     "avae-table4": AVAE_REAL,
@@ -219,6 +374,21 @@ TRANSCRIPTION: dict[str, dict[str, Any]] = {
     "vcae-table3": VCAE_TABLE3,
     "thesis-table5.3": THESIS_53,
     "thesis-table5.6": THESIS_56,
+    "ard-table4": ARD_TABLE4,
+    "ard-table5": ARD_TABLE5,
+    "ard-supp-table1": ARD_SUPP_TABLE1,
+    "ard-supp-table2": ARD_SUPP_TABLE2,
+    "ard-supp-table8": ARD_SUPP_TABLE8,
+    "ard-supp-table9": ARD_SUPP_TABLE9,
+    "ard-supp-table10": ARD_SUPP_TABLE10,
+    **ARD_SUPP_TABLE11,
+    "ard-supp-table12": ARD_SUPP_TABLE12,
+    "ard-supp-table13": ARD_SUPP_TABLE13,
+    "ard-supp-table14": ARD_SUPP_TABLE14,
+    **ARD_SUPP_TABLE15,
+    "vcae-table1": VCAE_TABLE1,
+    **VCAE_LAMBDA,
+    "vcae-table10": VCAE_TABLE10,
 }
 UNTRANSCRIBED = {"quickstart": "vaelab's own CPU demo; no seed table"}
 SWEEP_KEYS = ("sweep.methods", "sweep.datasets", "sweep.seeds", "sweep.metrics")

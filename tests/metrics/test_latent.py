@@ -8,6 +8,7 @@ from torch.distributions import MultivariateNormal, kl_divergence
 
 from vaelab.errors import VaelabError
 from vaelab.metrics.latent import (
+    total_variance,
     active_dimensions,
     decoder_jacobian_weights,
     gaussian_fit_kl,
@@ -197,3 +198,42 @@ def test_active_dimensions_on_constructed_scores():
     assert active_dimensions(torch.tensor([1.0, 1.0, 1.0, 1.0])).tolist() == [0, 1, 2, 3]
     with pytest.raises(VaelabError):
         active_dimensions(torch.tensor([1.0, -1.0]))
+
+
+def test_total_variance_sums_the_unbiased_axis_variances():
+    z = torch.tensor([[0.0, 1.0], [2.0, 1.0], [4.0, 4.0]], dtype=torch.float64)
+    # axis 0: mean 2, variance (4 + 0 + 4) / 2 = 4; axis 1: mean 2, variance (1 + 1 + 4) / 2 = 3
+    assert total_variance(z) == pytest.approx(7.0)
+    g = torch.Generator().manual_seed(0)
+    assert total_variance(torch.randn(20_000, 5, generator=g) * 2.0) == pytest.approx(20.0, rel=0.03)
+
+
+class _Gated(torch.nn.Module):
+    """A model stub whose own rule names two active axes of three."""
+
+    def __init__(self, own):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 4)
+        self.own = own
+
+    def decode(self, z):
+        return self.lin(z)
+
+    def relevance_variance(self, codes):
+        return codes.square().mean(0)
+
+    def active_axes(self):
+        return self.own
+
+
+def test_latent_statistics_reports_the_models_own_active_axes_beside_the_relevance_count():
+    from vaelab.metrics.latent import latent_statistics
+
+    g = torch.Generator().manual_seed(1)
+    codes = torch.randn(300, 3, generator=g)
+    out = latent_statistics(_Gated(torch.tensor([0, 2])), codes, torch.Generator().manual_seed(0))
+    assert out["latent.active_dims"] == 2.0
+    assert out["latent.active_dims_relevance"] == 3.0  # every axis reaches the linear decoder
+    out = latent_statistics(_Gated(None), codes, torch.Generator().manual_seed(0))
+    assert out["latent.active_dims"] == out["latent.active_dims_relevance"] == 3.0
+    assert out["latent.total_variance"] == pytest.approx(float(codes.double().var(0).sum()))

@@ -34,6 +34,7 @@ __all__ = [
     "whitened_kde_entropy",
     "normal_reference_entropy",
     "mmd_to_prior",
+    "total_variance",
     "decoder_jacobian_weights",
     "relevance_scores",
     "active_dimensions",
@@ -161,6 +162,13 @@ def mmd_to_prior(codes: Tensor, generator: torch.Generator, prior_var: float = 1
     return float(mmd(z[idx], prior, prior_var=prior_var))
 
 
+def total_variance(codes: Tensor) -> float:
+    r""":math:`\sum_l \widehat{\mathrm{Var}}(z_l)`, the summed unbiased variance of the codes' axes (the
+    :math:`\Sigma\,\mathrm{var}(z_i)` column of VCAE supp. Tables 6-9; ``L`` for codes matching
+    :math:`\mathcal{N}(0, I)`)."""
+    return float(_check_codes(codes).var(0).sum())
+
+
 def decoder_jacobian_weights(decoder: Callable[[Tensor], Tensor], codes: Tensor, reading: str = "code",
                              chunk: int = 32) -> Tensor:
     r"""The decoder-Jacobian weight :math:`w_l` of each latent axis (ARD-VAE Eq. 19).
@@ -273,8 +281,12 @@ def latent_statistics(
     ``latent.entropy_code`` (the authors' variant), each with ``_ground_truth`` (``L / 2``)
     and ``_on_normal`` (:func:`normal_reference_entropy` for the same ``L``, ``m`` and ``h``),
     ``latent.entropy_bandwidth`` and ``latent.entropy_num_codes`` (``h`` and ``m`` of both),
-    ``latent.mmd``, ``latent.active_dims`` and ``latent.relevance_<i>`` (weighted by
-    ``model.relevance_variance``: the ARD-VAE's prior variance, else the codes' second moment).
+    ``latent.mmd``, ``latent.total_variance``, ``latent.active_dims`` (the model's own rule for its
+    active axes, ``model.active_axes()``: the GECO-L0-ARM-VAE's open gates, the MaskAAE's mask
+    entries above its threshold; otherwise the relevance rule), ``latent.active_dims_relevance``
+    (the relevance rule of ARD-VAE Section 3.4 for every model) and ``latent.relevance_<i>``
+    (weighted by ``model.relevance_variance``: the ARD-VAE's prior variance, else the codes'
+    second moment).
     """
     out = {"latent.kl_gaussian": gaussian_fit_kl(codes)}
     if prior_var is not None and not bool((torch.as_tensor(prior_var) == 1.0).all()):
@@ -291,9 +303,13 @@ def latent_statistics(
         if variant == "vaelab":
             out.update({"latent.entropy_bandwidth": ent["bandwidth"], "latent.entropy_num_codes": float(len(codes))})
     out["latent.mmd"] = mmd_to_prior(codes, generator)
+    out["latent.total_variance"] = total_variance(codes)
     device = next(model.parameters()).device
     codes_f = torch.as_tensor(codes).float().to(device)
     scores = relevance_scores(model.decode, codes_f[:100], variance=model.relevance_variance(codes_f))
-    out["latent.active_dims"] = float(len(active_dimensions(scores.cpu())))
+    by_relevance = float(len(active_dimensions(scores.cpu())))
+    own = model.active_axes() if hasattr(model, "active_axes") else None
+    out["latent.active_dims"] = by_relevance if own is None else float(len(own))
+    out["latent.active_dims_relevance"] = by_relevance
     out.update({f"latent.relevance_{i}": float(s) for i, s in enumerate(scores.cpu())})
     return out

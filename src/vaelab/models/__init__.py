@@ -11,6 +11,8 @@ from vaelab.models.avae import AVAE, AVAEConfig
 from vaelab.models.autoencoder import Autoencoder, AutoencoderConfig
 from vaelab.models.base import Model, ModelConfig, Objective
 from vaelab.models.factor_vae import FactorVAE, FactorVAEConfig
+from vaelab.models.geco import GECOL0ARMVAE, GECOL0ARMVAEConfig
+from vaelab.models.mask_aae import MaskAAE, MaskAAEConfig
 from vaelab.models.rae import RAE, RAEConfig
 from vaelab.models.vcae import TCVCAE, VCAE, TCVCAEConfig, VCAEConfig
 from vaelab.models.vae import (
@@ -64,6 +66,10 @@ __all__ = [
     "AVAEConfig",
     "ARDVAE",
     "ARDVAEConfig",
+    "GECOL0ARMVAE",
+    "GECOL0ARMVAEConfig",
+    "MaskAAE",
+    "MaskAAEConfig",
     "model_class",
     "build_model",
 ]
@@ -83,6 +89,8 @@ MODELS: dict[str, type[Model]] = {
     "avae": AVAE,
     "vcae": VCAE,
     "tc_vcae": TCVCAE,
+    "geco_l0_arm_vae": GECOL0ARMVAE,
+    "mask_aae": MaskAAE,
 }
 
 

@@ -94,6 +94,9 @@ class Objective:
         lr: Adam learning rate; ``None`` uses the training config's rate.
         betas: Adam betas.
         plateau: Whether ReduceLROnPlateau on the validation loss drives this rate.
+        weight_decay: L2 weight decay of the optimiser.
+        optimizer: ``"adam"`` (default) or ``"rmsprop"`` (MaskAAE's recipe); see
+            :data:`vaelab.train.OPTIMIZERS`.
     """
 
     params: list[nn.Parameter]
@@ -102,6 +105,7 @@ class Objective:
     betas: tuple[float, float] = (0.9, 0.999)
     plateau: bool = True
     weight_decay: float = 0.0
+    optimizer: str = "adam"
 
 
 class Model(nn.Module):
@@ -124,6 +128,9 @@ class Model(nn.Module):
     head: ClassVar[int] = 1
     monitor: ClassVar[str] = "loss"
     default_sampler: ClassVar[str] = "prior"
+    select_best: ClassVar[bool] = True
+    """Whether the ``best`` checkpoint is the one with the lowest validation ``monitor``;
+    ``False``: it is the latest (models whose objective changes its own weights over training)."""
 
     def __init__(self, config: ModelConfig, shape: tuple[int, ...], value_range: tuple[float, float] | None):
         super().__init__()
@@ -181,6 +188,16 @@ class Model(nn.Module):
         any model, supp. Table 13); the ARD-VAE returns its prior variance b / a."""
         return codes.square().mean(0)
 
+    def active_axes(self) -> Tensor | None:
+        """The axes this model's own paper calls active (e.g. open gates, mask entries above a
+        threshold); ``None``: the ARD-VAE relevance rule (Eq. 19-20, 99% of the total) decides."""
+        return None
+
+    def frozen_parameters(self) -> set[str]:
+        """Names of parameters that get no gradient in the current state by design (e.g. gates
+        that start training only once a reconstruction target is reached)."""
+        return set()
+
     def evaluation_axes(self) -> Tensor | None:
         """Latent axes the disentanglement metrics see; ``None``: all of them. The ARD-VAE
         returns its active axes (ARD-VAE Table 1: "ACTIVE ... used to compute the metric scores")."""
@@ -198,6 +215,11 @@ class Model(nn.Module):
 
     def on_step_start(self, ctx: "TrainContext") -> None:
         """Called before each optimisation step."""
+
+    def on_step_end(self, ctx: "TrainContext", losses: dict[str, Tensor | float]) -> None:
+        """Called after each optimisation step with the step's loss entries, detached and on the
+        training device (e.g. to update a Lagrange multiplier or project parameters onto their
+        constraint set)."""
 
     def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
         """Called after validation at the end of each epoch; returns values to log."""

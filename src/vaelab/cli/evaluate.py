@@ -187,7 +187,7 @@ def fit_sampler(run_dir, kind, epochs, patience, max_codes, seed, checkpoint, de
 
     import torch
 
-    from vaelab.flows import FLOW_KINDS
+    from vaelab.samplers.flows import FLOW_KINDS
     from vaelab.samplers import (
         GaussianSampler,
         encode_training_codes,

@@ -26,7 +26,7 @@ import html
 import json
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -36,6 +36,7 @@ from vaelab.errors import VaelabError
 from vaelab.experiments import claim_report
 from vaelab.experiments.figures import MethodFigures, write_figures
 from vaelab.experiments.presets import Column
+from vaelab.experiments.results import Row, RunResult
 from vaelab.io import write_text
 from vaelab.runs import Run
 
@@ -95,35 +96,6 @@ _BOOKKEEPING = {"model.name", "data.name", "train.seed", "train.device", "train.
 
 
 # ----------------------------------------------------------------------------- runs and rows
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a report reads from one finished run directory."""
-
-    path: Path
-    dataset: str
-    model: str
-    seed: int
-    settings: dict[str, Any]
-    metrics: dict[str, float]
-    arrays: dict[str, Any] = field(default_factory=dict)
-    features: dict[str, Any] | None = None
-
-
-@dataclass
-class Row:
-    """The runs of one method on one dataset, sorted by seed."""
-
-    dataset: str
-    model: str
-    method: str
-    runs: list[RunResult]
-
-    def values(self, key: str, fallback: str | None = None) -> list[float]:
-        """The runs' values of ``key`` (of ``fallback`` for a run without ``key``)."""
-        return [r.metrics[key] if key in r.metrics else r.metrics[fallback] for r in self.runs
-                if key in r.metrics or (fallback is not None and fallback in r.metrics)]
 
 
 def find_runs(paths: Sequence[str | Path]) -> list[Path]:

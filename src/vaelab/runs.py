@@ -54,6 +54,7 @@ class Run:
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
+    data_file_name = "data.npz"
     config_file = property(lambda self: self.path / "config.yaml")
     status_file = property(lambda self: self.path / "status.json")
     log_file = property(lambda self: self.path / "log.csv")
@@ -69,9 +70,10 @@ class Run:
 
     @classmethod
     def create(cls, path: str | Path, config: RunConfig) -> "Run":
-        """Creates a new run directory; refuses one that already holds anything."""
+        """Creates a new run directory; refuses one that already holds anything but its data file
+        (``data.npz``, written first by :func:`vaelab.fit` for in-memory data)."""
         run = cls(path)
-        if run.path.exists() and (not run.path.is_dir() or any(run.path.iterdir())):
+        if run.path.exists() and (not run.path.is_dir() or any(p.name != cls.data_file_name for p in run.path.iterdir())):
             raise RunError(f"run directory {run.path} already exists; pass --resume to continue it, "
                            "or choose another --out")
         run.path.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ import warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
 from torch import Tensor
@@ -225,8 +225,11 @@ def _stop_on_sigint() -> Iterator[dict[str, bool]]:
 class _Logs:
     """Per-epoch CSV rows (rewritten atomically) and per-step TensorBoard scalars."""
 
-    def __init__(self, run: Run, tensorboard: bool, step: int, epoch: int):
+    def __init__(self, run: Run, tensorboard: bool, step: int, epoch: int, trackers: Sequence[Any] = ()):
         self.run = run
+        self.trackers = list(trackers)
+        for t in self.trackers:
+            t.start(run)
         self.rows: list[dict[str, Any]] = []
         if run.log_file.is_file():
             with open(run.log_file, newline="") as f:
@@ -241,6 +244,8 @@ class _Logs:
         if self.writer is not None:
             for k, v in values.items():
                 self.writer.add_scalar(k, v, step)
+        for t in self.trackers:
+            t.scalars(values, step)
 
     def row(self, row: dict[str, Any]) -> None:
         self.rows = [r for r in self.rows if int(r["epoch"]) != row["epoch"]] + [row]
@@ -420,6 +425,7 @@ def train(
     progress: bool = True,
     stop_at_step: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
+    trackers: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Trains ``config`` into the run directory ``out`` and returns the final status.
 
@@ -431,6 +437,8 @@ def train(
         stop_at_step: Stop as if interrupted once this many steps are done (for tests).
         on_step: Called as ``on_step(steps_done, total_steps)`` after every step (progress of a
             sweep's worker); it must be cheap.
+        trackers: Experiment trackers (:mod:`vaelab.tracking`) that receive every logged scalar;
+            started here, finished by the caller.
     """
     existed = Path(out).exists()
     fresh = not (resume and Run(out).exists())
@@ -452,7 +460,7 @@ def train(
     total = tc.steps if tc.steps is not None else tc.epochs * per_epoch
     budget_done = lambda: (state.step >= tc.steps) if tc.steps is not None else (state.epoch >= tc.epochs)
     keys = list(dict.fromkeys(o.loss_key for o in objectives.values()))
-    logs = _Logs(run, tc.tensorboard, state.step, state.epoch)
+    logs = _Logs(run, tc.tensorboard, state.step, state.epoch, trackers)
     run.write_status("running", device=str(device), num_parameters=sum(p.numel() for p in model.parameters()),
                      **model.summary())
     bar = tqdm(total=total, initial=min(state.step, total), disable=not progress, unit="step",

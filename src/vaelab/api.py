@@ -186,6 +186,7 @@ def fit(
                 from vaelab.viz import write_run_figures
 
                 written = write_run_figures(run)
+                run.write_status(run.status()["status"], figures=[str(p) for p in written])
             for t in trackers:
                 t.log_figures(written)
         finally:

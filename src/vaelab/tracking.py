@@ -8,7 +8,8 @@ resolved config and, after training, the run's figures. A tracker's run id is ke
 - ``wandb``: ``pip install 'vaelab[wandb]'``; project ``$WANDB_PROJECT`` (default ``vaelab``),
   ``WANDB_MODE=offline`` to log without an account (files under ``RUN/wandb``).
 - ``mlflow``: ``pip install 'vaelab[mlflow]'``; tracking URI ``$MLFLOW_TRACKING_URI``, else a
-  file store in ``RUN/mlruns``; experiment ``$MLFLOW_EXPERIMENT_NAME`` (default ``vaelab``).
+  file store in ``RUN/mlruns`` (for which ``MLFLOW_ALLOW_FILE_STORE=true`` is set, as MLflow 3
+  asks); experiment ``$MLFLOW_EXPERIMENT_NAME`` (default ``vaelab``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -87,7 +89,7 @@ class WandbTracker(Tracker):
         self.handle: Any = None
 
     def start(self, run: Run) -> None:
-        run_id = _ids(run).get(self.name) or self.wandb.util.generate_id()
+        run_id = _ids(run).get(self.name) or uuid.uuid4().hex[:8]
         _keep_id(run, self.name, run_id)
         self.handle = self.wandb.init(project=os.environ.get("WANDB_PROJECT", "vaelab"), name=run.path.name,
                                       id=run_id, resume="allow", dir=str(run.path), config=run.config().to_dict(),
@@ -119,7 +121,10 @@ class MlflowTracker(Tracker):
     def start(self, run: Run) -> None:
         from mlflow.entities import Param
 
-        uri = os.environ.get("MLFLOW_TRACKING_URI") or (run.path / "mlruns").resolve().as_uri()
+        uri = os.environ.get("MLFLOW_TRACKING_URI")
+        if not uri:
+            uri = (run.path / "mlruns").resolve().as_uri()
+            os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 asks file stores to opt in
         self.client = self.tracking.MlflowClient(tracking_uri=uri)
         config = run.config().to_dict()
         self.run_id = _ids(run).get(self.name)

@@ -93,16 +93,9 @@ def value_range(run, checkpoint: str = "best") -> tuple[float, float] | None:
 
 
 def val_images(run, model, n: int, seed: int):
-    import torch
+    from vaelab.api import heldout_images
 
-    from vaelab.data import load_dataset, split_indices
-
-    cfg = run.config()
-    data = load_dataset(cfg.data.name, cfg.data.root, download=False, **cfg.data.options)
-    _, val = split_indices(len(data), cfg.data.val_fraction, cfg.data.split_seed, cfg.data.subset)
-    pool = val if len(val) else torch.arange(len(data))
-    pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:n]]
-    return data, data.images(pick)
+    return heldout_images(run, n, seed)
 
 
 def val_codes(run, model, n: int | None, seed: int, batch_size: int = 500):

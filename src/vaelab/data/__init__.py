@@ -25,7 +25,7 @@ from vaelab.data.base import (
 )
 from vaelab.data.dsprites import DSprites, DSpritesFile, load_dsprites
 from vaelab.data.files import load_celeba, load_cifar10, load_imagenet32, load_mnist
-from vaelab.data.own import OWN, load_own
+from vaelab.data.own import OWN, load_own, looks_like_path
 from vaelab.data.shapes3d import Shapes3D, Shapes3DFile, load_shapes3d
 from vaelab.data.toy import load_digits, load_mog
 from vaelab.errors import DataError, user_input
@@ -73,7 +73,7 @@ def load_dataset(
     """Loads a registered dataset by name.
 
     Args:
-        name: One of :data:`DATASETS`.
+        name: One of :data:`DATASETS`, or the path of your own data (:mod:`vaelab.data.own`).
         root: Local path of the data files; procedural datasets render without one and
             load the official file when given one.
         split: ``"train"`` or ``"test"`` (ignored by datasets without a test split).

@@ -5,6 +5,7 @@ import json
 import glob
 import struct
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -93,9 +94,13 @@ def test_wandb_offline_run_gets_the_csv_scalars_config_and_figures(tmp_path, mon
     run = vaelab.fit("vae", digits(), tmp_path / "w", steps=6, loggers=["wandb"], **FAST)
     run_id = json.loads((run.path / "tracking.json").read_text())["wandb"]
     (path,) = glob.glob(str(run.path / "wandb" / f"offline-run-*-{run_id}" / f"run-{run_id}.wandb"))
-    history, config = {}, {}
+    deadline = time.monotonic() + 60  # wandb's service process may still be writing its log
+    while "exit" not in [r.WhichOneof("record_type") for r in wandb_records(path)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    history, config, kinds = {}, {}, []
     for r in wandb_records(path):
         kind = r.WhichOneof("record_type")
+        kinds.append(kind)
         if kind == "history":
             items = {i.key or "/".join(i.nested_key): float(i.value_json) for i in r.history.item
                      if (i.key or "/".join(i.nested_key)) in ("val/loss", "_step")}
@@ -103,7 +108,7 @@ def test_wandb_offline_run_gets_the_csv_scalars_config_and_figures(tmp_path, mon
                 history[int(items["_step"])] = items["val/loss"]
         elif kind in ("config", "run"):
             config.update({i.key: i.value_json for i in (r.config if kind == "config" else r.run.config).update})
-    assert history == pytest.approx(csv_column(run, "val/loss"), rel=1e-12)
+    assert history == pytest.approx(csv_column(run, "val/loss"), rel=1e-12), kinds
     assert sorted(history) == [3, 6]
     assert json.loads(config["model"])["name"] == "vae"
     figures = glob.glob(str(run.path / "wandb" / f"offline-run-*-{run_id}" / "files" / "media" / "images" /

@@ -430,6 +430,9 @@ def resolve_own_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
         raise ConfigError("data.name=own needs data.root, the path of the data (or pass --dataset PATH)")
     root = str(Path(root).expanduser().resolve())
     options = dict(data.get("options") or {})
+    labels = options.get("labels")
+    if isinstance(labels, str) and Path(labels).expanduser().is_file():
+        options["labels"] = str(Path(labels).expanduser().resolve())
     ds = load_dataset(OWN, root, **options)
     options.setdefault("fingerprint", fingerprint(root))
     return {**data, "name": OWN, "root": root, "options": options}, own_defaults(ds.shape)

@@ -255,3 +255,14 @@ def test_mixed_sizes_are_resized_by_default(tmp_path, capsys):
     write_pngs(tmp_path / "mixed", n=4)
     Image.new("L", (12, 9)).save(tmp_path / "mixed" / "0" / "big.png")
     assert vaelab.data.load_dataset(str(tmp_path / "mixed")).shape == (1, 8, 8)
+
+
+def test_default_evaluation_of_unlabelled_own_data_skips_the_generative_group(tmp_path, monkeypatch):
+    monkeypatch.delenv("VAELAB_INCEPTION", raising=False)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # no Inception weights
+    x, _ = digits(300)
+    run = vaelab.fit("vae", x, tmp_path / "u", steps=3, latent_dim=2, figures=False, **FAST)
+    result = vaelab.evaluate(run, num_samples=100)
+    assert set(result["seconds"]) == {"reconstruction", "latent"}
+    with pytest.raises(DataError, match="no labels or factors to train a feature network"):
+        vaelab.evaluate(run, ["generative"], num_samples=100)

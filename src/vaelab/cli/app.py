@@ -44,11 +44,14 @@ def cli() -> None:
 
 
 def load_run(run_dir: Path, checkpoint: str, device: str):
-    from vaelab.runs import Run
-    from vaelab.train import resolve_device
+    from vaelab.api import load
 
-    run = Run.open(run_dir)
-    return run, run.load_model(checkpoint, resolve_device(device))
+    trained = load(run_dir, checkpoint, device)
+    if trained.run is None:
+        from vaelab.errors import RunError
+
+        raise RunError(f"{run_dir} is an export, not a run directory; this command needs the run")
+    return trained.run, trained.model
 
 
 def show_progress(no_progress: bool) -> bool:

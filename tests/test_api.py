@@ -179,12 +179,12 @@ def test_cli_trains_an_ard_vae_on_a_folder_of_pngs(tmp_path, capsys):
     pngs = write_pngs(tmp_path / "some_pngs", n=300)
     out = tmp_path / "runs" / "mine"
     code, stdout, err = run_cli(capsys, "train", "--model", "ard_vae", "--dataset", pngs, "--out", out,
-                                "--steps", "300", *FAST_CLI, "--batch-size", "25", "alpha_size=20",
-                                "relevance_samples=5")
+                                "--steps", "300", *FAST_CLI, "--batch-size", "25", "relevance_samples=5")
     assert code == 0, err
     assert "300 steps" in stdout and (out / "figures" / "samples.png").is_file()
     cfg = Run(out).config()
     assert cfg.data.root == str(pngs.resolve()) and cfg.data.options["fingerprint"]["files"] == 300
+    assert cfg.model_config.alpha_size == 270 // 5  # X_alpha sized for 270 training images, not the seeds' 10K
     model = vaelab.load(out)
     x = vaelab.data.load_dataset(str(pngs)).images(range(300))
     with torch.no_grad():

@@ -413,11 +413,13 @@ def _one_budget(keys: list[str], where: str, prefix: str = "") -> None:
                           "the budget is one or the other, drop one")
 
 
-def resolve_own_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def resolve_own_data(data: dict[str, Any], model_config: type[ModelConfig] = ModelConfig,
+                     ) -> tuple[dict[str, Any], dict[str, Any]]:
     """For own data (a path as the dataset name, or ``name: own``): the data section with the absolute
     path and its fingerprint (kept when already recorded, and then checked), and the model settings
-    the input size picks (:func:`vaelab.data.own.own_defaults`). Other data pass through unchanged."""
-    from vaelab.data import DATASETS
+    the input size picks (:func:`vaelab.data.own.own_defaults`) and the training-set size does
+    (``model_config.size_defaults``). Other data pass through unchanged."""
+    from vaelab.data import DATASETS, split_indices
     from vaelab.data.own import OWN, fingerprint, looks_like_path, own_defaults
 
     name = data.get("name", DataConfig.name)
@@ -435,7 +437,10 @@ def resolve_own_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
         options["labels"] = str(Path(labels).expanduser().resolve())
     ds = load_dataset(OWN, root, **options)
     options.setdefault("fingerprint", fingerprint(root))
-    return {**data, "name": OWN, "root": root, "options": options}, own_defaults(ds.shape)
+    train, _ = split_indices(len(ds), data.get("val_fraction", DataConfig.val_fraction),
+                             data.get("split_seed", DataConfig.split_seed), data.get("subset"))
+    defaults = {**own_defaults(ds.shape), **model_config.size_defaults(len(train))}
+    return {**data, "name": OWN, "root": root, "options": options}, defaults
 
 
 def build_config(
@@ -469,7 +474,7 @@ def build_config(
     d = apply_overrides(d, list(overrides or []))
     if d["model"].get("name") is None:
         raise ConfigError("no model given; pass --model NAME (see `vaelab models`)")
-    d["data"], own_defaults = resolve_own_data(d["data"])
+    d["data"], own_defaults = resolve_own_data(d["data"], model_class(d["model"]["name"]).Config)
     for key, value in own_defaults.items():
         d["model"].setdefault(key, value)
     dataset = d["data"].get("name", DataConfig.name)

@@ -173,6 +173,11 @@ def test_build_config_records_path_fingerprint_and_picks_the_network(tmp_path):
     assert cfg.data.name == "own" and cfg.data.root == str((tmp_path / "x.npy").resolve())
     assert cfg.data.options["fingerprint"] == fingerprint(tmp_path / "x.npy")
     assert (cfg.model_config.architecture, cfg.model_config.latent_dim) == ("cifar10", 128)
+    assert cfg.model_config.alpha_size == 1  # a fifth of the 9 training items
+    cfg = build_config(model="avae", dataset=str(tmp_path / "x.npy"), steps=5)
+    assert cfg.model_config.kde_samples == 2
+    cfg = build_config(model="ard_vae", dataset=str(tmp_path / "x.npy"), steps=5, overrides=["alpha_size=4"])
+    assert cfg.model_config.alpha_size == 4
     cfg = build_config(model="vae", dataset=str(tmp_path / "x.npy"), steps=5, overrides=["architecture=mlp"])
     assert cfg.model_config.architecture == "mlp"
     assert load_dataset(str(tmp_path / "x.npy")).shape == (3, 32, 32)

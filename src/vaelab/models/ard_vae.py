@@ -31,7 +31,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import torch
 from torch import Tensor
@@ -188,6 +188,11 @@ class ARDVAEConfig(VAEConfig):
     relevance_samples: int = 100
     active_fraction: float = 0.99
     sample_axes: str = "active"
+
+    @classmethod
+    def size_defaults(cls, num_train: int) -> dict[str, Any]:
+        """X_alpha of 10K items, or a fifth of a smaller training set (SGD runs on the rest)."""
+        return {"alpha_size": max(1, min(10_000, num_train // 5))}
 
     def validate(self) -> None:
         super().validate()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import torch
 from torch import Tensor
@@ -174,6 +174,11 @@ class AVAEConfig(AutoencoderConfig):
     kde_floor_tail: float = 1e-6
     bandwidth: float | None = None
     bandwidth_search: str = "root"
+
+    @classmethod
+    def size_defaults(cls, num_train: int) -> dict[str, Any]:
+        """A KDE set of 10K items, or a quarter of a smaller training set (SGD runs on the rest)."""
+        return {"kde_samples": max(2, min(10_000, num_train // 4))}
 
     def validate(self) -> None:
         super().validate()

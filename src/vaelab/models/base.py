@@ -86,6 +86,12 @@ class ModelConfig:
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
     """Per-dataset values of this model's fields from the seeds' tables, used where the user set none."""
 
+    @classmethod
+    def size_defaults(cls, num_train: int) -> dict[str, Any]:
+        """Values for own data of ``num_train`` training items where the seeds' sizes assume more
+        (e.g. the ARD-VAE's 10K-item X_alpha); used where the user set none."""
+        return {}
+
     def validate(self) -> None:
         if self.latent_dim is None or self.architecture is None or self.likelihood is None:
             raise ConfigError("latent_dim, architecture and likelihood must be resolved before building a model")

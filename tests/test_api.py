@@ -8,6 +8,8 @@ import torch
 from PIL import Image
 
 import vaelab
+from test_cli import one_line_error
+from test_cli import run_cli as cli_run
 from vaelab.cli import main
 from vaelab.errors import DataError, RunError
 from vaelab.metrics.latent import active_dimensions, relevance_scores
@@ -34,15 +36,7 @@ def write_pngs(folder, n=60, side=8):
 
 
 def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(err, text):
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and text in lines[0], err
-    assert "Traceback" not in err
+    return cli_run(capsys, *map(str, argv))
 
 
 def snapshot(run_dir):

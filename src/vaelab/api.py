@@ -41,6 +41,7 @@ from vaelab.io import atomic_path, write_json
 from vaelab.models import Model, build_model, model_class
 from vaelab.runs import Run
 from vaelab.samplers import Sampler, default_sampler_name, make_sampler, run_sampler
+from vaelab.tracking import make_trackers
 from vaelab.train import resolve_device, train
 
 __all__ = ["fit", "load", "evaluate", "export", "TrainedModel", "Relevance", "heldout_images", "EXPORT_FORMAT"]
@@ -147,7 +148,10 @@ def fit(
     options = dict(data_options or {})
     in_memory = data is not None and not isinstance(data, (str, Path))
     if labels is not None and not in_memory:
-        options.setdefault("labels", str(labels) if isinstance(labels, Path) else labels)
+        if not isinstance(labels, (str, Path)):
+            raise DataError("with data given as a path, labels= names a labels file (or an array of the data "
+                            "file); give in-memory labels together with in-memory data")
+        options.setdefault("labels", str(labels))
     wrote: list[Path] = []
     if in_memory:
         data, labels = _materialise(data, labels)
@@ -173,8 +177,6 @@ def fit(
             overrides = [*overrides, *(f"data.options.{k}={json.dumps(v)}" for k, v in options.items())]
         cfg = build_config(base=base, file=config, overrides=[*overrides, *_overrides(settings)], model=model,
                            dataset=dataset, **flags)
-        from vaelab.tracking import make_trackers
-
         trackers = make_trackers(loggers)
         try:
             train(cfg, out, resume=resume, progress=progress, trackers=trackers)

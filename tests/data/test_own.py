@@ -188,3 +188,23 @@ def test_build_config_records_path_fingerprint_and_picks_the_network(tmp_path):
                                         ((20,), "mlp")])
 def test_own_defaults_pick_by_input_size(shape, arch):
     assert own_defaults(shape)["architecture"] == arch
+
+
+def test_a_folder_is_decoded_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    import vaelab.data.own as own
+
+    monkeypatch.setenv("VAELAB_CACHE", str(tmp_path / "cache"))
+    write_pngs(tmp_path / "imgs", [(8, 8)] * 3)
+    first = load_own(tmp_path / "imgs")
+    assert len(list((tmp_path / "cache" / "own").glob("*.npy"))) == 1
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(own, "_load_folder", no_decoding)
+    assert torch.equal(load_own(tmp_path / "imgs").data, first.data)
+    with pytest.raises(AssertionError, match="decoded again"):
+        load_own(tmp_path / "imgs", size=4)  # other options: another cache entry
+    Image.new("L", (8, 8), 7).save(tmp_path / "imgs" / "000.png")
+    with pytest.raises(AssertionError, match="decoded again"):
+        load_own(tmp_path / "imgs")  # other content: another cache entry

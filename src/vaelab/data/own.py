@@ -17,6 +17,9 @@ relative path):
   first one that differs.
 - **channels**: 1 when every file is stored as grayscale (PIL modes 1, L, LA, I, I;16,
   F), 3 otherwise; ``data.options.channels=1|3`` converts every image.
+- the decoded images are kept as a uint8 ``.npy`` in ``$VAELAB_CACHE/own`` (default
+  ``~/.cache/vaelab/own``), keyed by the folder's content hash and these options, so later
+  loads (training, figures, evaluation) read one file.
 
 Arrays (``.npy``, ``.npz`` -- the array named by ``data.options.key``, else the only one,
 else ``images`` -- and HDF5 -- the dataset named by ``key``, else the only one):
@@ -39,6 +42,7 @@ AVAE Table VIII, ``(3, 32, 32)`` its CIFAR10 network, ``(3, 64, 64)`` its CelebA
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any, Sequence
@@ -49,6 +53,7 @@ from torch import Tensor
 
 from vaelab.data.base import TensorDataset
 from vaelab.errors import DataError
+from vaelab.io import atomic_path
 
 __all__ = [
     "OWN",
@@ -70,6 +75,7 @@ ARRAY_SUFFIXES = (".npy", ".npz")
 HDF5_SUFFIXES = (".h5", ".hdf5")
 GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
 LAYOUTS = ("nhwc", "nchw")
+_CACHE_VERSION = 1
 
 # Input shape -> (architecture, latent size): the seeds' networks for the sizes they were made for.
 _NETWORKS = {
@@ -121,11 +127,11 @@ def fingerprint(path: str | Path) -> dict[str, Any]:
     return {"bytes": _hash_file(path, digest), "files": 1, "sha256": digest.hexdigest()}
 
 
-def check_fingerprint(path: Path, expected: dict[str, Any]) -> None:
-    """Raises :class:`DataError` when ``path`` no longer has the ``expected`` fingerprint."""
+def check_fingerprint(path: Path, expected: dict[str, Any] | None) -> dict[str, Any]:
+    """Returns the fingerprint of ``path``; raises :class:`DataError` when it is not the ``expected`` one."""
     now = fingerprint(path)
-    if now == dict(expected):
-        return
+    if expected is None or now == dict(expected):
+        return now
     what = "folder" if path.is_dir() else "file"
     diff = ", ".join(f"{k} {expected.get(k)} -> {now[k]}" for k in ("files", "bytes") if expected.get(k) != now[k])
     raise DataError(f"dataset {what} {path} changed since the run was made ({diff or 'same size, other content'}); "
@@ -258,6 +264,28 @@ def _load_folder(folder: Path, size: int | None, channels: int | None, resize: b
     return x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
 
 
+def _cached_folder(folder: Path, fp: dict[str, Any], size: int | None, channels: int | None,
+                   resize: bool) -> np.ndarray:
+    """:func:`_load_folder`, through a uint8 ``.npy`` in ``$VAELAB_CACHE/own`` keyed by the folder's
+    content hash and the reading options, so that a run decodes its images once."""
+    key = hashlib.sha256(json.dumps([_CACHE_VERSION, fp["sha256"], size, channels, resize]).encode()).hexdigest()
+    path = Path(os.environ.get("VAELAB_CACHE") or Path.home() / ".cache" / "vaelab").expanduser() / "own" / \
+        f"{key[:24]}.npy"
+    try:
+        x = np.load(path, allow_pickle=False)
+        if x.dtype == np.uint8 and x.ndim == 4 and len(x) == fp["files"]:
+            return x
+    except (OSError, ValueError):
+        pass
+    x = _load_folder(folder, size, channels, resize)
+    try:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            np.save(f, x)
+    except OSError:
+        pass  # no cache where none can be written
+    return x
+
+
 def _default_side(shortest: int) -> int:
     return 64 if shortest >= 64 else 32 if shortest >= 32 else shortest
 
@@ -377,12 +405,11 @@ def load_own(
         raise DataError(f"dataset path {path} does not exist; give a folder of images, a .npy / .npz or .h5 file")
     if not path.is_dir() and path.suffix.lower() not in (*ARRAY_SUFFIXES, *HDF5_SUFFIXES):
         raise DataError(f"{path} is neither a folder of images nor a .npy / .npz / .h5 / .hdf5 file")
-    if fingerprint is not None:
-        check_fingerprint(path, fingerprint)
+    now = check_fingerprint(path, fingerprint)
     if path.is_dir():
         if key is not None or layout is not None:
             raise DataError("key and layout apply to array files, not to a folder of images")
-        x, inline = _load_folder(path, size, channels, resize), None
+        x, inline = _cached_folder(path, now, size, channels, resize), None
         source = f"folder {path}"
     else:
         if size is not None or channels is not None or not resize:

@@ -114,3 +114,21 @@ def test_wandb_offline_run_gets_the_csv_scalars_config_and_figures(tmp_path, mon
     figures = glob.glob(str(run.path / "wandb" / f"offline-run-*-{run_id}" / "files" / "media" / "images" /
                             "figures" / "samples_*.png"))
     assert len(figures) == 1
+
+
+def test_a_tracker_that_cannot_start_is_one_line_and_leaves_no_run(tmp_path, monkeypatch, capsys):
+    wandb = pytest.importorskip("wandb")
+    from test_cli import one_line_error
+
+    from vaelab.cli import main
+
+    def no_key(**kwargs):
+        raise wandb.errors.UsageError("No API key configured. Use `wandb login` to log in.")
+
+    monkeypatch.setattr(wandb, "init", no_key)
+    np.save(tmp_path / "x.npy", digits(100))
+    code = main(["train", "--model", "vae", "--dataset", str(tmp_path / "x.npy"), "--out", str(tmp_path / "r"),
+                 "--steps", "2", "--logger", "wandb", "--no-progress", "train.tensorboard=false"])
+    assert code == 2
+    one_line_error(capsys.readouterr().err, "wandb could not start (UsageError: No API key configured.")
+    assert not (tmp_path / "r").exists()

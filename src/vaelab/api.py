@@ -144,6 +144,7 @@ def fit(
     run = Run(out)
     resuming = resume and run.exists()
     existed = out.exists()
+    before = {p.name for p in out.iterdir()} if out.is_dir() else set()
     flags = {k: settings.pop(k) for k in _FLAGS if k in settings}
     options = dict(data_options or {})
     in_memory = data is not None and not isinstance(data, (str, Path))
@@ -152,7 +153,6 @@ def fit(
             raise DataError("with data given as a path, labels= names a labels file (or an array of the data "
                             "file); give in-memory labels together with in-memory data")
         options.setdefault("labels", str(labels))
-    wrote: list[Path] = []
     if in_memory:
         data, labels = _materialise(data, labels)
         if resuming:
@@ -168,7 +168,6 @@ def fit(
                                f"or choose another out")
             options = {**_store_array(data, labels, out, options.get("value_range"), options.get("layout")),
                        **{k: v for k, v in options.items() if k not in ("value_range", "layout")}}
-            wrote.append(out / DATA_FILE)
             data = str((out / DATA_FILE).resolve())
     try:
         base = run.config().to_dict() if resuming else None
@@ -195,13 +194,23 @@ def fit(
             for t in trackers:
                 t.finish()
     except BaseException:
-        if wrote and not run.checkpoint_dir.exists():
-            for p in wrote + [run.config_file]:
-                p.unlink(missing_ok=True)
-            if not existed and not any(out.iterdir()):
-                out.rmdir()
+        if not resuming:
+            _discard_start(out, before, existed)
         raise
     return run
+
+
+def _discard_start(out: Path, before: set[str], existed: bool) -> None:
+    """Removes what a fresh run wrote before its training started (its data file, config, tracker
+    files), keeping anything that was there before and every run that began training."""
+    run = Run(out)
+    if not out.is_dir() or run.checkpoint_dir.exists() or run.status_file.exists():
+        return
+    for p in out.iterdir():
+        if p.name not in before:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+    if not existed and not any(out.iterdir()):
+        out.rmdir()
 
 
 def heldout_images(run: Run, n: int | None, seed: int = 0) -> tuple[Any, Tensor]:

@@ -61,6 +61,11 @@ def _require(module: str, extra: str) -> Any:
                           f"pip install 'vaelab[{extra}]'") from None
 
 
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
+
+
 class Tracker:
     """What the training loop and :func:`vaelab.fit` call; subclasses send the values somewhere."""
 
@@ -90,10 +95,14 @@ class WandbTracker(Tracker):
 
     def start(self, run: Run) -> None:
         run_id = _ids(run).get(self.name) or uuid.uuid4().hex[:8]
+        try:
+            self.handle = self.wandb.init(project=os.environ.get("WANDB_PROJECT", "vaelab"), name=run.path.name,
+                                          id=run_id, resume="allow", dir=str(run.path),
+                                          config=run.config().to_dict(), settings=self.wandb.Settings(silent=True))
+        except Exception as e:  # wandb raises its own types (no API key, no network, ...)
+            raise ConfigError(f"wandb could not start ({_first_line(e)}); run `wandb login`, or set "
+                              f"WANDB_MODE=offline to log to files") from None
         _keep_id(run, self.name, run_id)
-        self.handle = self.wandb.init(project=os.environ.get("WANDB_PROJECT", "vaelab"), name=run.path.name,
-                                      id=run_id, resume="allow", dir=str(run.path), config=run.config().to_dict(),
-                                      settings=self.wandb.Settings(silent=True))
 
     def scalars(self, values: dict[str, float], step: int) -> None:
         self.handle.log(dict(values), step=step)
@@ -119,12 +128,19 @@ class MlflowTracker(Tracker):
         self.run_id: str | None = None
 
     def start(self, run: Run) -> None:
-        from mlflow.entities import Param
-
         uri = os.environ.get("MLFLOW_TRACKING_URI")
         if not uri:
             uri = (run.path / "mlruns").resolve().as_uri()
             os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 asks file stores to opt in
+        try:
+            self._open(run, uri)
+        except Exception as e:  # mlflow raises its own types (bad URI, unreachable server, ...)
+            raise ConfigError(f"mlflow could not start at {uri} ({_first_line(e)}); check $MLFLOW_TRACKING_URI") \
+                from None
+
+    def _open(self, run: Run, uri: str) -> None:
+        from mlflow.entities import Param
+
         self.client = self.tracking.MlflowClient(tracking_uri=uri)
         config = run.config().to_dict()
         self.run_id = _ids(run).get(self.name)

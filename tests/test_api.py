@@ -260,3 +260,9 @@ def test_default_evaluation_of_unlabelled_own_data_skips_the_generative_group(tm
     assert set(result["seconds"]) == {"reconstruction", "latent"}
     with pytest.raises(DataError, match="no labels or factors to train a feature network"):
         vaelab.evaluate(run, ["generative"], num_samples=100)
+
+
+def test_data_info_describes_own_data(tmp_path, capsys):
+    pngs = write_pngs(tmp_path / "p", n=12)
+    code, out, _ = run_cli(capsys, "data", "info", pngs)
+    assert code == 0 and "own: 12 items of shape (1, 8, 8), values in (0.0, 1.0)" in out

@@ -208,3 +208,14 @@ def test_a_folder_is_decoded_once_then_read_from_the_cache(tmp_path, monkeypatch
     Image.new("L", (8, 8), 7).save(tmp_path / "imgs" / "000.png")
     with pytest.raises(AssertionError, match="decoded again"):
         load_own(tmp_path / "imgs")  # other content: another cache entry
+
+
+def test_a_changed_array_file_is_named(tmp_path):
+    np.save(tmp_path / "x.npy", np.zeros((4, 3, 3), np.float32))
+    fp = fingerprint(tmp_path / "x.npy")
+    np.save(tmp_path / "x.npy", np.ones((4, 3, 3), np.float32))
+    with pytest.raises(DataError, match=r"dataset file .*x\.npy changed since the run was made \(same size"):
+        load_own(tmp_path / "x.npy", fingerprint=fp)
+    np.save(tmp_path / "x.npy", np.ones((5, 3, 3), np.float32))
+    with pytest.raises(DataError, match=r"changed since the run was made \(bytes 272 -> 308\)"):  # .npy header 128 + 4 bytes a value
+        load_own(tmp_path / "x.npy", fingerprint=fp)

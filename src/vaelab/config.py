@@ -419,14 +419,12 @@ def resolve_own_data(data: dict[str, Any], model_config: type[ModelConfig] = Mod
     path and its fingerprint (kept when already recorded, and then checked), and the model settings
     the input size picks (:func:`vaelab.data.own.own_defaults`) and the training-set size does
     (``model_config.size_defaults``). Other data pass through unchanged."""
-    from vaelab.data import DATASETS, split_indices
+    from vaelab.data import DATASETS, load_dataset, split_indices
     from vaelab.data.own import OWN, fingerprint, looks_like_path, own_defaults
 
     name = data.get("name", DataConfig.name)
     if name != OWN and (not isinstance(name, str) or name in DATASETS or not looks_like_path(name)):
         return data, {}
-    from vaelab.data import load_dataset
-
     root = data.get("root") if name == OWN else name
     if root is None:
         raise ConfigError("data.name=own needs data.root, the path of the data (or pass --dataset PATH)")

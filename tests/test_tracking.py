@@ -128,7 +128,8 @@ def test_a_tracker_that_cannot_start_is_one_line_and_leaves_no_run(tmp_path, mon
     monkeypatch.setattr(wandb, "init", no_key)
     np.save(tmp_path / "x.npy", digits(100))
     code = main(["train", "--model", "vae", "--dataset", str(tmp_path / "x.npy"), "--out", str(tmp_path / "r"),
-                 "--steps", "2", "--logger", "wandb", "--no-progress", "train.tensorboard=false"])
+                 "--steps", "2", "--batch-size", "50", "--logger", "wandb", "--no-progress",
+                 "train.tensorboard=false"])
     assert code == 2
     one_line_error(capsys.readouterr().err, "wandb could not start (UsageError: No API key configured.")
     assert not (tmp_path / "r").exists()

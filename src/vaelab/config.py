@@ -427,7 +427,7 @@ def resolve_own_data(data: dict[str, Any], model_config: type[ModelConfig] = Mod
         return data, {}
     root = data.get("root") if name == OWN else name
     if root is None:
-        raise ConfigError("data.name=own needs data.root, the path of the data (or pass --dataset PATH)")
+        raise ConfigError("own data needs data.root, the path of the data (or pass --dataset PATH)")
     root = str(Path(root).expanduser().resolve())
     options = dict(data.get("options") or {})
     labels = options.get("labels")

@@ -177,7 +177,7 @@ def as_images(array: Any, source: str, value_range: Sequence[float] | None = Non
             if last == first:
                 raise DataError(f"{source} has shape {x.shape}: " + ("both axis 1 and axis 3 could be the channels"
                                 if last else "no channel axis of size 1 or 3 (axis 1 or 3)")
-                                + "; set data.options.layout=nhwc or nchw" * last)
+                                + "; set data.options.layout to nhwc or nchw" * last)
             layout = "nhwc" if last else "nchw"
         if x.shape[-1 if layout == "nhwc" else 1] not in (1, 3):
             raise DataError(f"{source} has shape {x.shape}: {layout} images need 1 or 3 channels")
@@ -209,7 +209,7 @@ def as_images(array: Any, source: str, value_range: Sequence[float] | None = Non
         if lo < declared[0] - tol or hi > declared[1] + tol:
             raise DataError(f"{source} holds values in [{lo:.4g}, {hi:.4g}], outside the declared range "
                             f"[{declared[0]:g}, {declared[1]:g}]; rescale the data or declare its range "
-                            f"(data.options.value_range=[low,high])")
+                            f"(data.options.value_range, as [low, high])")
     return torch.from_numpy(x), declared
 
 
@@ -308,7 +308,7 @@ def _pick_key(path: Path, keys: list[str], key: str | None, exclude: str | None 
         return candidates[0]
     if "images" in candidates:
         return "images"
-    raise DataError(f"{path} holds several arrays ({', '.join(keys)}); name one with data.options.key=NAME"
+    raise DataError(f"{path} holds several arrays ({', '.join(keys)}); name one with data.options.key"
                     if candidates else f"{path} holds no array")
 
 

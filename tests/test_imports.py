@@ -16,7 +16,7 @@ def _module_name(path: Path) -> str:
 def import_graph() -> dict[str, set[str]]:
     """Module -> the vaelab modules it imports anywhere in its source (function bodies and
     ``if TYPE_CHECKING`` blocks included; ``from vaelab.x import y`` counts as an import of
-    ``vaelab.x.y`` when that is a module, else of ``vaelab.x``)."""
+    ``vaelab.x.y`` when that is a module, else of ``vaelab.x``, as the project's stop hook reads them)."""
     modules = {_module_name(p): p for p in ROOT.rglob("*.py")}
     graph = {}
     for name, path in modules.items():
@@ -29,8 +29,8 @@ def import_graph() -> dict[str, set[str]]:
                 base = node.module or ""
                 if node.level:
                     base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-                deps.add(base)
-                deps |= {f"{base}.{a.name}" for a in node.names}
+                named = {f"{base}.{a.name}" for a in node.names} & set(modules)
+                deps |= named or {base}
         graph[name] = {d for d in deps if d in modules and d != name}
     return graph
 

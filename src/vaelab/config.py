@@ -36,6 +36,7 @@ __all__ = [
     "apply_overrides",
     "load_config_file",
     "build_config",
+    "resolve_own_data",
 ]
 
 DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -52,6 +53,8 @@ DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
     "imagenet32": {"architecture": "cifar10", "latent_dim": 256, "likelihood": "gaussian", "epochs": 50},
     # VCAE Section 6.1: 2-D latent for the four-Gaussian toy.
     "mog": {"architecture": "mlp", "latent_dim": 2, "likelihood": "gaussian", "epochs": 50},
+    # Own data: the network is picked by input size (vaelab.data.own.own_defaults).
+    "own": {"epochs": 50},
 }
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -94,7 +97,8 @@ class DataConfig:
         from vaelab.errors import DataError
 
         if self.name not in DATASETS:
-            raise ConfigError(f"unknown dataset {self.name!r}; choose one of: {', '.join(DATASETS)}")
+            raise ConfigError(f"unknown dataset {self.name!r}; choose one of: {', '.join(DATASETS)}, or give the path "
+                              f"of a folder of images, a .npy / .npz or an .h5 file")
         try:
             check_options(self.name, self.options)
         except DataError as e:
@@ -234,7 +238,7 @@ class RunConfig:
         out = RunConfig.from_dict(self.to_dict())
         defaults = DATASET_DEFAULTS[out.data.name]
         for key in ("latent_dim", "architecture", "likelihood"):
-            if getattr(out.model_config, key) is None:
+            if getattr(out.model_config, key) is None and key in defaults:
                 setattr(out.model_config, key, defaults[key])
         if out.train.epochs is None and out.train.steps is None:
             out.train.epochs = defaults["epochs"]
@@ -409,6 +413,34 @@ def _one_budget(keys: list[str], where: str, prefix: str = "") -> None:
                           "the budget is one or the other, drop one")
 
 
+def resolve_own_data(data: dict[str, Any], model_config: type[ModelConfig] = ModelConfig,
+                     ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """For own data (a path as the dataset name, or ``name: own``): the data section with the absolute
+    path and its fingerprint (kept when already recorded, and then checked), and the model settings
+    the input size picks (:func:`vaelab.data.own.own_defaults`) and the training-set size does
+    (``model_config.size_defaults``). Other data pass through unchanged."""
+    from vaelab.data import DATASETS, load_dataset, split_indices
+    from vaelab.data.own import OWN, fingerprint, looks_like_path, own_defaults
+
+    name = data.get("name", DataConfig.name)
+    if name != OWN and (not isinstance(name, str) or name in DATASETS or not looks_like_path(name)):
+        return data, {}
+    root = data.get("root") if name == OWN else name
+    if root is None:
+        raise ConfigError("own data needs data.root, the path of the data (or pass --dataset PATH)")
+    root = str(Path(root).expanduser().resolve())
+    options = dict(data.get("options") or {})
+    labels = options.get("labels")
+    if isinstance(labels, str) and Path(labels).expanduser().is_file():
+        options["labels"] = str(Path(labels).expanduser().resolve())
+    ds = load_dataset(OWN, root, **options)
+    options.setdefault("fingerprint", fingerprint(root))
+    train, _ = split_indices(len(ds), data.get("val_fraction", DataConfig.val_fraction),
+                             data.get("split_seed", DataConfig.split_seed), data.get("subset"))
+    defaults = {**own_defaults(ds.shape), **model_config.size_defaults(len(train))}
+    return {**data, "name": OWN, "root": root, "options": options}, defaults
+
+
 def build_config(
     base: dict[str, Any] | None = None,
     file: str | Path | None = None,
@@ -440,6 +472,9 @@ def build_config(
     d = apply_overrides(d, list(overrides or []))
     if d["model"].get("name") is None:
         raise ConfigError("no model given; pass --model NAME (see `vaelab models`)")
+    d["data"], own_defaults = resolve_own_data(d["data"], model_class(d["model"]["name"]).Config)
+    for key, value in own_defaults.items():
+        d["model"].setdefault(key, value)
     dataset = d["data"].get("name", DataConfig.name)
     for key, value in model_class(d["model"]["name"]).Config.dataset_defaults.get(dataset, {}).items():
         d["model"].setdefault(key, value)

@@ -281,8 +281,10 @@ def _select(names: list[str] | None, data: Dataset, heldout: Dataset) -> list[st
         names = [n for n in METRICS if n not in GROUND_TRUTH_METRICS or data.has_factors]
         if not data.has_factors and heldout.labels is None:
             names.remove("downstream")
-        if len(data.shape) != 3:
-            names.remove("generative")
+        from vaelab.metrics.features import has_features
+
+        if len(data.shape) != 3 or not has_features(data):
+            names.remove("generative")  # vectors, or no features to compare samples in (own data without labels)
         return names
     if not names:
         raise VaelabError(f"no metric group named; give some of: {', '.join(METRICS)} (or leave out --metrics)")

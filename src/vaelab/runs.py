@@ -60,6 +60,7 @@ class Run:
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
+    data_file_name = "data.npz"
     config_file = property(lambda self: self.path / "config.yaml")
     status_file = property(lambda self: self.path / "status.json")
     log_file = property(lambda self: self.path / "log.csv")
@@ -75,20 +76,22 @@ class Run:
         return self.config_file.is_file()
 
     def is_empty(self) -> bool:
-        """Whether the directory is absent or holds nothing but lock files."""
+        """Whether the directory is absent or holds nothing but lock files and the data file that
+        :func:`vaelab.fit` writes first for in-memory data."""
         if not self.path.exists():
             return True
-        return self.path.is_dir() and all(p.name in LOCK_FILES for p in self.path.iterdir())
+        return self.path.is_dir() and all(p.name in (*LOCK_FILES, self.data_file_name) for p in self.path.iterdir())
 
     def check_new(self) -> None:
-        """Refuses a directory that already holds anything (lock files aside)."""
+        """Refuses a directory that already holds anything (lock files and the data file aside)."""
         if not self.is_empty():
             raise RunError(f"run directory {self.path} already exists; pass --resume to continue it, "
                            "or choose another --out")
 
     @classmethod
     def create(cls, path: str | Path, config: RunConfig) -> "Run":
-        """Creates a new run directory; refuses one that already holds anything."""
+        """Creates a new run directory; refuses one that already holds anything but its data file
+        (``data.npz``, written first by :func:`vaelab.fit` for in-memory data)."""
         run = cls(path)
         run.check_new()
         run.path.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ import warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
 from torch import Tensor
@@ -265,8 +265,11 @@ class _Logs:
     """Per-epoch CSV rows (rewritten atomically; ``epoch`` numbered from 1) and per-step TensorBoard
     scalars (the event file is opened at the first scalar, so a call that logs nothing adds none)."""
 
-    def __init__(self, run: Run, tensorboard: bool, step: int, epoch: int):
+    def __init__(self, run: Run, tensorboard: bool, step: int, epoch: int, trackers: Sequence[Any] = ()):
         self.run = run
+        self.trackers = list(trackers)
+        for t in self.trackers:
+            t.start(run)
         self.rows: list[dict[str, Any]] = []
         if run.log_file.is_file():
             with open(run.log_file, newline="") as f:
@@ -282,6 +285,8 @@ class _Logs:
         if self.writer is not None:
             for k, v in values.items():
                 self.writer.add_scalar(k, v, step)
+        for t in self.trackers:
+            t.scalars(values, step)
 
     def row(self, row: dict[str, Any]) -> None:
         self.rows = [r for r in self.rows if int(r["epoch"]) != row["epoch"]] + [row]
@@ -471,6 +476,7 @@ def train(
     progress: bool = True,
     stop_at_step: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
+    trackers: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Trains ``config`` into the run directory ``out`` and returns the final status.
 
@@ -488,6 +494,8 @@ def train(
         stop_at_step: Stop as if interrupted once this many steps are done (for tests).
         on_step: Called as ``on_step(steps_done, total_steps)`` after every step (progress of a
             sweep's worker); it must be cheap.
+        trackers: Experiment trackers (:mod:`vaelab.tracking`) that receive every logged scalar;
+            started here, finished by the caller.
 
     Returns:
         The fields of ``status.json`` and ``trained_steps``, the number of steps this call made.
@@ -509,7 +517,7 @@ def train(
             ctx, objectives, optimizers, schedulers, precision = _setup(config, run, not fresh, progress)
             started = True
             return _train(config, run, fresh, ctx, objectives, optimizers, schedulers, precision, progress, stop_at_step,
-                          on_step)
+                          on_step, trackers)
     except BaseException:
         if fresh and held and not started:
             _discard(run, created, keep_dir=existed)
@@ -518,7 +526,7 @@ def train(
 
 def _train(config: RunConfig, run: Run, fresh: bool, ctx: TrainContext, objectives, optimizers, schedulers,
            precision: _Precision, progress: bool, stop_at_step: int | None,
-           on_step: Callable[[int, int], None] | None) -> dict[str, Any]:
+           on_step: Callable[[int, int], None] | None, trackers: Sequence[Any]) -> dict[str, Any]:
     tc, dc, model, device, val_index = config.train, config.data, ctx.model, ctx.device, ctx.val_index
     state = ctx.state
 
@@ -536,7 +544,7 @@ def _train(config: RunConfig, run: Run, fresh: bool, ctx: TrainContext, objectiv
         run.update_config(config)
     first_step = state.step
     keys = list(dict.fromkeys(o.loss_key for o in objectives.values()))
-    logs = _Logs(run, tc.tensorboard, state.step, state.epoch)
+    logs = _Logs(run, tc.tensorboard, state.step, state.epoch, trackers)
     run.write_status("running", device=str(device), num_parameters=sum(p.numel() for p in model.parameters()),
                      **model.summary(), **_summary(state))
     bar = tqdm(total=total, initial=min(state.step, total), disable=not progress, unit="step",

@@ -44,11 +44,14 @@ def cli() -> None:
 
 
 def load_run(run_dir: Path, checkpoint: str, device: str):
-    from vaelab.runs import Run
-    from vaelab.train import resolve_device
+    from vaelab.api import load
 
-    run = Run.open(run_dir)
-    return run, run.load_model(checkpoint, resolve_device(device))
+    trained = load(run_dir, checkpoint, device)
+    if trained.run is None:
+        from vaelab.errors import RunError
+
+        raise RunError(f"{run_dir} is an export, not a run directory; this command needs the run")
+    return trained.run, trained.model
 
 
 def show_progress(no_progress: bool) -> bool:
@@ -93,16 +96,9 @@ def value_range(run, checkpoint: str = "best") -> tuple[float, float] | None:
 
 
 def val_images(run, model, n: int, seed: int):
-    import torch
+    from vaelab.api import heldout_images
 
-    from vaelab.data import load_dataset, split_indices
-
-    cfg = run.config()
-    data = load_dataset(cfg.data.name, cfg.data.root, download=False, **cfg.data.options)
-    _, val = split_indices(len(data), cfg.data.val_fraction, cfg.data.split_seed, cfg.data.subset)
-    pool = val if len(val) else torch.arange(len(data))
-    pick = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:n]]
-    return data, data.images(pick)
+    return heldout_images(run, n, seed)
 
 
 def val_codes(run, model, n: int | None, seed: int, batch_size: int = 500):

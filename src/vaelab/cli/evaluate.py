@@ -20,7 +20,6 @@ from vaelab.cli.app import (
     seed_opt,
     show_progress,
     val_codes,
-    val_images,
 )
 
 __all__ = ["evaluate", "fit_sampler", "relevance"]
@@ -62,12 +61,12 @@ def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_pr
       vaelab evaluate runs/vae --metrics mig,factor_vae,latent --num-samples 2000
       vaelab evaluate runs/wae --metrics generative --sampler flow   # FD of flow samples
     """
-    from vaelab.evaluate import evaluate_run, generative_group
-    from vaelab.train import resolve_device
+    from vaelab.api import evaluate as evaluate_api
+    from vaelab.evaluate import generative_group
 
     names = None if metric_names is None else [m.strip() for m in metric_names.split(",") if m.strip()]
-    result = evaluate_run(run_dir, names, num_samples=num_samples, seed=seed, checkpoint=checkpoint,
-                          device=resolve_device(device), progress=show_progress(no_progress), sampler=sampler_name,
+    result = evaluate_api(run_dir, names, num_samples=num_samples, seed=seed, checkpoint=checkpoint,
+                          device=device, progress=show_progress(no_progress), sampler=sampler_name,
                           all_axes=all_axes)
     computed = {generative_group(sampler_name) if n == "generative" else n for n in names} \
         if names is not None else set(result["seconds"])
@@ -75,9 +74,6 @@ def evaluate(run_dir, metric_names, num_samples, seed, checkpoint, device, no_pr
     if "features" in result and "generative" in computed:
         click.echo(f"generative features: {result['features'].get('name', result['features'])}")
     click.echo(f"wrote {Path(run_dir) / 'metrics.json'}")
-
-
-RELEVANCE_VARIANCE_CODES = 10_000
 
 
 @cli.command(context_settings=CONTEXT)
@@ -112,25 +108,20 @@ def relevance(run_dir, reading, fraction, num_samples, all_axes, steps, seed, ch
     """
     import torch
 
-    from vaelab.metrics.latent import active_dimensions, relevance_scores
+    from vaelab.api import heldout_images, load
     from vaelab.models import ARDVAE
-    from vaelab.viz import axis_label, label_rows, plot_relevance, save_png, scaled_traversal_grid
+    from vaelab.viz import axis_label, label_rows, save_png, scaled_traversal_grid
 
     if num_samples < 1:
         raise click.BadParameter("must be at least 1", param_hint="--num-samples")
     if fraction is not None and not 0.0 < fraction <= 1.0:
         raise click.BadParameter("must be in (0, 1]", param_hint="--fraction")
-    run, model = load_run(run_dir, checkpoint, device)
+    trained = load(run_dir, checkpoint, device)
+    run, model = trained.run, trained.model
     ard = isinstance(model, ARDVAE)
-    reading = reading or (model.config.relevance_reading if ard else "code")
-    fraction = fraction if fraction is not None else (model.config.active_fraction if ard else 0.99)
-    data, x = val_images(run, model, num_samples if ard else max(num_samples, RELEVANCE_VARIANCE_CODES), seed)
-    with torch.no_grad():
-        codes = torch.cat([model.encode(x[i : i + 500].to(model.device)) for i in range(0, len(x), 500)])
-    variance = model.relevance_variance(codes)
-    source = "the prior variance b/a" if ard else f"the second moment of {len(codes)} held-out codes"
-    scores = relevance_scores(model.decode, codes, variance=variance, reading=reading, num_jacobian=num_samples).cpu()
-    active = active_dimensions(scores, fraction).tolist()
+    rel = trained.relevance(fraction=fraction, reading=reading, num_samples=num_samples, seed=seed)
+    scores, active, variance, reading, fraction = rel.scores, rel.active, rel.variance, rel.reading, rel.fraction
+    source = "the prior variance b/a" if ard else f"the second moment of {rel.num_codes} held-out codes"
     order = torch.argsort(scores, descending=True, stable=True).tolist()
     total = float(scores.sum())
     rows, running = [], 0.0
@@ -140,19 +131,20 @@ def relevance(run_dir, reading, fraction, num_samples, all_axes, steps, seed, ch
                      "yes" if axis in active else "no"))
     echo_table(rows, ("rank", "axis", "relevance", "cumulative", "active"))
     click.echo(f"active axes: {len(active)} of {model.latent_dim} explain {fraction:.0%} of the relevance "
-               f"({reading} reading, {min(num_samples, len(codes))} Jacobians, variance: {source}): "
+               f"({reading} reading, {min(num_samples, rel.num_codes)} Jacobians, variance: {source}): "
                f"{' '.join(map(str, active)) or 'none'}")
     folder = out if out is not None else run.figures_dir
-    paths = [plot_relevance(scores, active, folder / "relevance.png", title=run.config().model)]
+    paths = [rel.plot(folder / "relevance.png", title=run.config().model)]
     if len(model.shape) == 3:
         dims = (order if all_axes else active)[:MAX_ROWS]
         if len(dims) < (len(order) if all_axes else len(active)):
             click.echo(f"the traversal shows the {MAX_ROWS} most relevant of those axes")
         if dims:
             framed = [d for d in order if d not in active] if all_axes else []
-            grid = scaled_traversal_grid(model, x[:1], dims, variance.sqrt().cpu(), 3.0, steps,
-                                         value_range=data.value_range, framed=framed)
-            grid = label_rows(grid, [axis_label(d) for d in dims], data.shape[-2])
+            _, x = heldout_images(run, 1, seed)
+            grid = scaled_traversal_grid(model, x, dims, variance.sqrt().cpu(), 3.0, steps,
+                                         value_range=trained.value_range, framed=framed)
+            grid = label_rows(grid, [axis_label(d) for d in dims], x.shape[-2])
             paths.append(save_png(folder / "relevance_traversal.png", grid, scale=2))
         else:
             click.echo("no active axes to traverse")
@@ -188,7 +180,7 @@ def fit_sampler(run_dir, kind, epochs, patience, max_codes, seed, checkpoint, de
 
     import torch
 
-    from vaelab.flows import FLOW_KINDS
+    from vaelab.samplers.flows import FLOW_KINDS
     from vaelab.samplers import (
         GaussianSampler,
         encode_training_codes,

@@ -14,7 +14,8 @@ __all__ = ["demo", "summary_line", "train"]
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--model", "model", help="Model name (see `vaelab models`).")
-@click.option("--dataset", help="Dataset: dsprites, shapes3d, mnist, cifar10, celeba, imagenet32, digits, mog.")
+@click.option("--dataset", help="Dataset: dsprites, shapes3d, mnist, cifar10, celeba, imagenet32, digits, mog, "
+              "or the path of your own data: a folder of PNG / JPEG images, a .npy / .npz array or an .h5 file.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Run directory to create.")
 @click.option("--epochs", type=int, help="Budget in epochs (default: the dataset's value from the seeds).")
 @click.option("--steps", type=int, help="Budget in optimisation steps (instead of epochs).")
@@ -28,9 +29,12 @@ __all__ = ["demo", "summary_line", "train"]
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint (start it if absent).")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 @click.option("--no-figures", is_flag=True, help="Skip writing figures after training.")
+@click.option("--logger", "loggers", multiple=True, type=click.Choice(["csv", "tensorboard", "wandb", "mlflow"]),
+              help="Also log to Weights & Biases or MLflow (optional extras; repeatable). CSV and "
+                   "TensorBoard logs are always written.")
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 def train(model, dataset, out, epochs, steps, subset, batch_size, seed, device, config_file, data_root,
-          resume, no_progress, no_figures, overrides) -> None:
+          resume, no_progress, no_figures, loggers, overrides) -> None:
     """Train a model into a new run directory.
 
     KEY=VALUE pairs set any config field: model fields (beta=4, latent_dim=10,
@@ -38,30 +42,22 @@ def train(model, dataset, out, epochs, steps, subset, batch_size, seed, device, 
     train.checkpoint_every=500). Example:
 
       vaelab train --model beta_vae --dataset dsprites --out runs/bvae --steps 3000 --subset 30000 beta=4
+      vaelab train --model ard_vae --dataset ./my_pngs --out runs/mine --steps 300 data.options.size=32
     """
-    from vaelab.config import build_config
-    from vaelab.models import model_class
-    from vaelab.runs import Run
-    from vaelab.samplers import default_sampler_name, run_sampler
-    from vaelab.train import train as run_training
-    from vaelab.viz import write_run_figures
+    from vaelab.api import fit
 
-    run = Run(out)
-    base = run.config().to_dict() if resume and run.exists() else None
-    config = build_config(base=base, file=config_file, overrides=list(overrides), model=model, dataset=dataset,
-                          epochs=epochs, steps=steps, subset=subset, batch_size=batch_size, seed=seed,
-                          device=device, data_root=data_root)
-    status = run_training(config, out, resume=resume, progress=show_progress(no_progress))
-    if status["trained_steps"] == 0:
+    flags = {"epochs": epochs, "steps": steps, "subset": subset, "batch_size": batch_size, "seed": seed,
+             "device": device, "data_root": data_root}
+    run = fit(model, dataset, out, config=config_file, overrides=list(overrides), resume=resume, loggers=loggers,
+              figures=not no_figures, progress=show_progress(no_progress),
+              **{k: v for k, v in flags.items() if v is not None})
+    status = run.status()
+    if run.trained_steps == 0:
         click.echo(f"run {out} is already finished: {summary_line(status)}; nothing trained or written "
                    "(give a larger --steps or --epochs to continue it)")
         return
-    sampler = default_sampler_name(model_class(config.model))
-    if sampler != "prior":
-        run_sampler(run, sampler, run.load_model("best"))
-    figures = [] if no_figures else write_run_figures(Run(out))
     click.echo(f"run {out}: {summary_line(status)}")
-    for f in figures:
+    for f in [] if no_figures else status.get("figures", []):
         click.echo(f"  wrote {f}")
 
 

@@ -25,6 +25,7 @@ from vaelab.data.base import (
 )
 from vaelab.data.dsprites import DSprites, DSpritesFile, load_dsprites
 from vaelab.data.files import load_celeba, load_cifar10, load_imagenet32, load_mnist
+from vaelab.data.own import OWN, load_own, looks_like_path
 from vaelab.data.shapes3d import Shapes3D, Shapes3DFile, load_shapes3d
 from vaelab.data.toy import load_digits, load_mog
 from vaelab.errors import DataError, user_input
@@ -55,6 +56,7 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "imagenet32": load_imagenet32,
     "digits": load_digits,
     "mog": load_mog,
+    OWN: load_own,
 }
 
 TEST_SPLITS = frozenset({"mnist", "cifar10", "celeba", "imagenet32", "digits", "mog"})
@@ -71,13 +73,15 @@ def load_dataset(
     """Loads a registered dataset by name.
 
     Args:
-        name: One of :data:`DATASETS`.
+        name: One of :data:`DATASETS`, or the path of your own data (:mod:`vaelab.data.own`).
         root: Local path of the data files; procedural datasets render without one and
             load the official file when given one.
         split: ``"train"`` or ``"test"`` (ignored by datasets without a test split).
         download: Fetch missing files where the source allows it.
         options: Dataset-specific options (``size`` for digits, ``n`` for mog, ...).
     """
+    if name not in DATASETS and looks_like_path(str(name)):
+        name, root = OWN, name
     options = check_options(name, options)
     where = f"dataset {name}" + (f" in {root}" if root is not None else "")
     try:
@@ -115,7 +119,8 @@ def check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
         DataError: naming ``data.options.KEY``, for an unknown dataset, option or a value of the wrong type.
     """
     if name not in DATASETS:
-        raise DataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+        raise DataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}, "
+                        f"or give the path of your own data")
     loader = DATASETS[name]
     params = {k: p for k, p in inspect.signature(loader).parameters.items() if k not in ("root", "split", "download")}
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):

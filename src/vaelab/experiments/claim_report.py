@@ -164,7 +164,7 @@ def _seconds(run: Path) -> float:
 
 def run_sets(paths: Sequence[str | Path]) -> list[RunSet]:
     """The sweep directories (holding ``sweep.yaml``) among ``paths`` and one level below, by name."""
-    from vaelab.experiments.report import find_runs
+    from vaelab.experiments.results import find_runs
 
     sweeps: dict[Path, list[Path]] = {}
     for run in find_runs(paths):

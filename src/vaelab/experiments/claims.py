@@ -295,7 +295,7 @@ def judge_runs(paths: Sequence[str | Path], preset: str | None = None) -> tuple[
     Returns:
         The verdicts (claims in :data:`CLAIMS` order, budgets ascending) and notes on runs left out.
     """
-    from vaelab.experiments.report import load_results
+    from vaelab.experiments.results import load_results
 
     results, notes = load_results(paths)
     groups: dict[tuple[str, float | None], list[Any]] = {}

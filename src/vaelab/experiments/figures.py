@@ -12,16 +12,15 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 
 from vaelab.errors import VaelabError
+from vaelab.experiments.results import Row, RunResult
 from vaelab.runs import Run
 
-if TYPE_CHECKING:
-    from vaelab.experiments.report import Row, RunResult
 
 __all__ = ["MethodFigures", "write_figures"]
 

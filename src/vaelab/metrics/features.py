@@ -54,6 +54,7 @@ __all__ = [
     "train_feature_net",
     "feature_cache_path",
     "get_feature_extractor",
+    "has_features",
 ]
 
 FEATURE_NET_VERSION = 1
@@ -315,6 +316,14 @@ def _trained_extractor(
 
 def _is_image(data: Dataset) -> bool:
     return len(data.shape) == 3 and data.shape[0] in (1, 3)
+
+
+def has_features(data: Dataset) -> bool:
+    """Whether :func:`get_feature_extractor` (``kind="auto"``) has features for ``data``: the Inception
+    weights for 1- or 3-channel images, or labels / factors to train a network on."""
+    if data.labels is not None or data.has_factors:
+        return True
+    return _is_image(data) and find_inception_weights() is not None
 
 
 def get_feature_extractor(

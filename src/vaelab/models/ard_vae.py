@@ -31,7 +31,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import torch
 from torch import Tensor
@@ -39,11 +39,8 @@ from torch.distributions import Distribution, Independent, Normal, StudentT
 
 from vaelab.errors import ConfigError
 from vaelab.losses import gaussian_kl
-from vaelab.models.base import check_range
+from vaelab.models.base import HookContext, check_range
 from vaelab.models.vae import GaussianVAE, VAEConfig
-
-if TYPE_CHECKING:
-    from vaelab.train import TrainContext
 
 __all__ = [
     "TABLE6_BETA",
@@ -192,6 +189,11 @@ class ARDVAEConfig(VAEConfig):
     active_fraction: float = 0.99
     sample_axes: str = "active"
 
+    @classmethod
+    def size_defaults(cls, num_train: int) -> dict[str, Any]:
+        """X_alpha of 10K items, or a fifth of a smaller training set (SGD runs on the rest)."""
+        return {"alpha_size": max(1, min(10_000, num_train // 5))}
+
     def validate(self) -> None:
         super().validate()
         check_range("beta", self.beta, 0.0, strict=True)
@@ -304,21 +306,21 @@ class ARDVAE(GaussianVAE):
         self.active_mask[active.to(self.active_mask.device)] = True
         return active
 
-    def on_train_start(self, ctx: "TrainContext") -> None:
+    def on_train_start(self, ctx: HookContext) -> None:
         n = len(ctx.train_index)
         if self.config.alpha_size >= n:
             raise ConfigError(f"alpha_size={self.config.alpha_size} must be smaller than the training set ({n} items): "
                               f"the prior is estimated on X_alpha and SGD runs on the rest; "
                               f"set e.g. alpha_size={max(1, n // 5)} or train on more data")
 
-    def on_epoch_start(self, ctx: "TrainContext") -> None:
+    def on_epoch_start(self, ctx: HookContext) -> None:
         if ctx.state.epoch % self.config.update_every:
             return
         alpha, sgd = split_alpha(len(ctx.train_index), self.config.alpha_size, ctx.generator)
         ctx.sgd_index = ctx.train_index[sgd]
         self.update_prior(self.sample_codes(ctx.batches(ctx.train_index[alpha]), ctx.generator))
 
-    def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
+    def on_epoch_end(self, ctx: HookContext) -> dict[str, float]:
         pool = ctx.val_index if len(ctx.val_index) else ctx.train_index
         x = ctx.images(pool[: self.config.relevance_samples])
         was_training = self.training

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import torch
 from torch import Tensor
@@ -34,10 +34,7 @@ from vaelab.errors import ConfigError
 from vaelab.kde import bandwidth as search_bandwidth
 from vaelab.kde import kde_log_floor, kde_log_prob, silverman_bandwidth
 from vaelab.models.autoencoder import Autoencoder, AutoencoderConfig
-from vaelab.models.base import Model, check_range
-
-if TYPE_CHECKING:
-    from vaelab.train import TrainContext
+from vaelab.models.base import HookContext, Model, check_range
 
 __all__ = [
     "BETA_ESTIMATORS",
@@ -178,6 +175,11 @@ class AVAEConfig(AutoencoderConfig):
     bandwidth: float | None = None
     bandwidth_search: str = "root"
 
+    @classmethod
+    def size_defaults(cls, num_train: int) -> dict[str, Any]:
+        """A KDE set of 10K items, or a quarter of a smaller training set (SGD runs on the rest)."""
+        return {"kde_samples": max(2, min(10_000, num_train // 4))}
+
     def validate(self) -> None:
         super().validate()
         check_range("kde_samples", self.kde_samples, 2)
@@ -266,7 +268,7 @@ class AVAE(Autoencoder):
         ``status.json``: searched (and cached per machine) at the start, so the run records it."""
         return {"avae_bandwidth": float(self.h), "avae_generation_variance": float(self.generation_variance)}
 
-    def on_train_start(self, ctx: "TrainContext") -> None:
+    def on_train_start(self, ctx: HookContext) -> None:
         """Algorithm 1, lines 1-7: bandwidth, first KDE set, its codes and the initial beta.
 
         The bandwidth is ``config.bandwidth`` when set; else the one a resumed run recorded in its
@@ -286,18 +288,18 @@ class AVAE(Autoencoder):
         self.draw_kde_set(ctx)
         self.update_beta(ctx)
 
-    def on_epoch_start(self, ctx: "TrainContext") -> None:
+    def on_epoch_start(self, ctx: HookContext) -> None:
         """Algorithm 1, lines 11-15: a new KDE set every ``kde_resample_epochs`` epochs."""
         epoch = ctx.state.epoch
         if epoch % self.config.kde_resample_epochs == 0 and int(self.kde_epoch) != epoch:
             self.draw_kde_set(ctx)
 
-    def on_step_start(self, ctx: "TrainContext") -> None:
+    def on_step_start(self, ctx: HookContext) -> None:
         """Algorithm 1, lines 22-25: re-encode the KDE set once its codes are ``kde_refresh_steps`` steps old."""
         if ctx.state.step - int(self.kde_step) >= self.config.kde_refresh_steps:
             self.encode_kde_set(ctx)
 
-    def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
+    def on_epoch_end(self, ctx: HookContext) -> dict[str, float]:
         """Algorithm 1, line 30: the new beta, with the validation statistics behind it."""
         errors = self.update_beta(ctx)
         codes = errors.codes.double()
@@ -311,7 +313,7 @@ class AVAE(Autoencoder):
 
     # ----------------------------------------------------------------- the steps of Algorithm 1
 
-    def draw_kde_set(self, ctx: "TrainContext") -> None:
+    def draw_kde_set(self, ctx: HookContext) -> None:
         """Draws ``m`` training items as the KDE set (``ctx.generator``), makes the rest the SGD set, encodes them."""
         n, m = len(ctx.train_index), self.config.kde_samples
         pos = torch.randperm(n, generator=ctx.generator)[:m].sort().values
@@ -323,7 +325,7 @@ class AVAE(Autoencoder):
         self.encode_kde_set(ctx)
 
     @torch.no_grad()
-    def encode_kde_set(self, ctx: "TrainContext") -> None:
+    def encode_kde_set(self, ctx: HookContext) -> None:
         """Encodes the KDE set in evaluation mode, without gradient, in batches of ``train.eval_batch_size``
         (through ``ctx.batches``, in the training layout: channels-last by default)."""
         was_training = self.training
@@ -333,7 +335,7 @@ class AVAE(Autoencoder):
         self.kde_step.fill_(ctx.state.step)
         self.train(was_training)
 
-    def update_beta(self, ctx: "TrainContext") -> ReconstructionErrors:
+    def update_beta(self, ctx: HookContext) -> ReconstructionErrors:
         """Sets ``beta`` from the validation reconstruction errors with the configured estimator."""
         errors = reconstruction_errors(self, ctx.batches(ctx.val_index))
         self.beta.fill_(BETA_ESTIMATORS[self.config.beta_estimator](errors))

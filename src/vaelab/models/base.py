@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Iterator, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -23,10 +23,7 @@ from vaelab.errors import ConfigError
 from vaelab.losses import LIKELIHOODS, make_likelihood
 from vaelab.nets import ARCHITECTURES, build_networks
 
-if TYPE_CHECKING:
-    from vaelab.train import TrainContext
-
-__all__ = ["ModelConfig", "Model", "Objective", "check_range", "check_disc_adam", "adversarial_objectives"]
+__all__ = ["HookContext", "ModelConfig", "Model", "Objective", "check_range", "check_disc_adam", "adversarial_objectives"]
 
 
 def check_range(name: str, value: float, low: float | None = None, high: float | None = None,
@@ -50,6 +47,24 @@ def check_disc_adam(config: object) -> None:
         check_range(name, getattr(config, name), high=1.0, strict=True)
 
 
+class HookContext(Protocol):
+    """What the training hooks of a model see (:class:`vaelab.train.TrainContext` is one).
+
+    ``sgd_index`` may be replaced by a hook: the items the current epoch iterates over.
+    """
+
+    train_index: Tensor
+    val_index: Tensor
+    sgd_index: Tensor
+    device: torch.device
+    generator: torch.Generator
+    state: Any
+
+    def images(self, index: Tensor) -> Tensor: ...
+
+    def batches(self, index: Tensor, batch_size: int | None = None) -> Iterator[Tensor]: ...
+
+
 @dataclass
 class ModelConfig:
     """Fields shared by every model.
@@ -70,6 +85,12 @@ class ModelConfig:
 
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
     """Per-dataset values of this model's fields from the seeds' tables, used where the user set none."""
+
+    @classmethod
+    def size_defaults(cls, num_train: int) -> dict[str, Any]:
+        """Values for own data of ``num_train`` training items where the seeds' sizes assume more
+        (e.g. the ARD-VAE's 10K-item X_alpha); used where the user set none."""
+        return {}
 
     def validate(self) -> None:
         if self.latent_dim is None or self.architecture is None or self.likelihood is None:
@@ -207,21 +228,21 @@ class Model(nn.Module):
         """Constants worth recording in the run's ``status.json`` (e.g. VCAE's information-rate bound)."""
         return {}
 
-    def on_train_start(self, ctx: "TrainContext") -> None:
+    def on_train_start(self, ctx: "HookContext") -> None:
         """Called once before the first step (also when resuming, before state is restored)."""
 
-    def on_epoch_start(self, ctx: "TrainContext") -> None:
+    def on_epoch_start(self, ctx: "HookContext") -> None:
         """Called at the start of each epoch; may set ``ctx.sgd_index`` for the epoch."""
 
-    def on_step_start(self, ctx: "TrainContext") -> None:
+    def on_step_start(self, ctx: "HookContext") -> None:
         """Called before each optimisation step."""
 
-    def on_step_end(self, ctx: "TrainContext", losses: dict[str, Tensor | float]) -> None:
+    def on_step_end(self, ctx: "HookContext", losses: dict[str, Tensor | float]) -> None:
         """Called after each optimisation step with the step's loss entries, detached and on the
         training device (e.g. to update a Lagrange multiplier or project parameters onto their
         constraint set)."""
 
-    def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
+    def on_epoch_end(self, ctx: "HookContext") -> dict[str, float]:
         """Called after validation at the end of each epoch; returns values to log."""
         return {}
 

@@ -38,18 +38,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
 
 from vaelab.errors import ConfigError
 from vaelab.losses import gaussian_kl, reparameterize
-from vaelab.models.base import Objective, check_range
+from vaelab.models.base import HookContext, Objective, check_range
 from vaelab.models.vae import GaussianVAE, VAEConfig
-
-if TYPE_CHECKING:
-    from vaelab.train import TrainContext
 
 __all__ = ["TABLE6_TAU", "GECOL0ARMVAEConfig", "GECOL0ARMVAE", "arm_gates", "arm_gradient", "geco_update",
            "squared_error"]
@@ -237,7 +233,7 @@ class GECOL0ARMVAE(GaussianVAE):
                 "gates": Objective([self.gate_logits], lr=self.config.gate_lr, plateau=False)}
 
     @torch.no_grad()
-    def on_step_end(self, ctx: "TrainContext", losses: dict[str, Tensor | float]) -> None:
+    def on_step_end(self, ctx: HookContext, losses: dict[str, Tensor | float]) -> None:
         c = self.config
         first = int(self.geco_steps) == 0
         lam, avg = geco_update(self.multiplier, self.constraint_average, losses["constraint"], c.multiplier_alpha,
@@ -248,6 +244,6 @@ class GECOL0ARMVAE(GaussianVAE):
         if float(avg) < 0:
             self.gates_on.fill_(True)
 
-    def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
+    def on_epoch_end(self, ctx: HookContext) -> dict[str, float]:
         return {"geco/multiplier": float(self.multiplier), "geco/constraint_average": float(self.constraint_average),
                 "geco/gates_on": float(self.gates_on), "geco/open_gates": float(len(self.active_axes()))}

@@ -39,17 +39,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
 
 from vaelab.models.autoencoder import Autoencoder, AutoencoderConfig
-from vaelab.models.base import Objective, check_range
+from vaelab.models.base import HookContext, Objective, check_range
 from vaelab.nets import discriminator
-
-if TYPE_CHECKING:
-    from vaelab.train import TrainContext
 
 __all__ = ["MaskAAEConfig", "MaskAAE", "mask_values", "masked_variance_penalty", "gradient_penalty",
            "masking_loss", "polarisation_weight", "schedule_interval"]
@@ -242,16 +238,16 @@ class MaskAAE(Autoencoder):
             "mask": Objective([self.mask_raw], "mask_loss", plateau=False, optimizer=c.optimizer),
         }
 
-    def on_step_start(self, ctx: "TrainContext") -> None:
+    def on_step_start(self, ctx: HookContext) -> None:
         c = self.config
         interval = c.interval or schedule_interval(c.latent_dim)
         self.poly_weight.fill_(polarisation_weight(ctx.state.step, c.latent_dim, interval, c.poly_start, c.poly_cap))
 
     @torch.no_grad()
-    def on_step_end(self, ctx: "TrainContext", losses: dict[str, Tensor | float]) -> None:
+    def on_step_end(self, ctx: HookContext, losses: dict[str, Tensor | float]) -> None:
         self.mask_raw.clamp_(min=0.0)
 
-    def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
+    def on_epoch_end(self, ctx: HookContext) -> dict[str, float]:
         alpha = self.mask().detach()
         return {"mask/active_dims": float(len(self.active_axes())), "mask/min": float(alpha.min()),
                 "mask/max": float(alpha.max()), "mask/poly_weight": float(self.poly_weight)}

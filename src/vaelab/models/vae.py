@@ -12,17 +12,13 @@ covariance of the aggregate posterior (Kumar et al. 2018), and FactorVAE
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 from torch.distributions import Distribution, Independent, Normal
 
 from vaelab.losses import dip_covariance, dip_penalty, gaussian_kl, reparameterize, total_correlation_mws
-from vaelab.models.base import Model, ModelConfig, check_range
-
-if TYPE_CHECKING:
-    from vaelab.train import TrainContext
+from vaelab.models.base import HookContext, Model, ModelConfig, check_range
 
 __all__ = [
     "VAEConfig",
@@ -137,7 +133,7 @@ class BetaTCVAE(GaussianVAE):
         super().__init__(config, shape, value_range)
         self.register_buffer("dataset_size", torch.zeros(()))
 
-    def on_train_start(self, ctx: "TrainContext") -> None:
+    def on_train_start(self, ctx: HookContext) -> None:
         self.dataset_size.fill_(len(ctx.train_index))
 
     def regularizer(self, mu: Tensor, logvar: Tensor, z: Tensor) -> tuple[Tensor, dict[str, Tensor]]:

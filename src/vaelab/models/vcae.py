@@ -12,7 +12,7 @@ with the variance estimated on each batch of noisy codes (VCAE Algorithm 1) and
 :math:`v = L` by default. With :math:`v = L` the channel carries at most
 :math:`\tfrac{L}{2} \log_2(1 / \sigma_\epsilon^2)` bits (VCAE Section 4). Generation goes through a
 density fitted to the codes after training: a normalising flow (VCAE Table 5;
-:mod:`vaelab.flows`), the ``"flow"`` sampler.
+:mod:`vaelab.samplers.flows`), the ``"flow"`` sampler.
 
 TC-VCAE (VCAE Sections 4 and 6.4) adds :math:`\gamma\,\mathrm{TC}(z)` estimated by the
 FactorVAE discriminator (Kim & Mnih 2018; :func:`vaelab.losses.discriminator_tc`), trained
@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import torch
 from torch import Tensor
@@ -38,12 +38,9 @@ from torch import Tensor
 from vaelab.errors import ConfigError
 from vaelab.losses import discriminator_tc, discriminator_tc_loss, permute_dims
 from vaelab.models.autoencoder import Autoencoder, AutoencoderConfig
-from vaelab.models.base import Objective, adversarial_objectives, check_range
+from vaelab.models.base import HookContext, Objective, adversarial_objectives, check_range
 from vaelab.models.factor_vae import FactorVAEConfig
 from vaelab.nets import discriminator
-
-if TYPE_CHECKING:
-    from vaelab.train import TrainContext
 
 __all__ = [
     "VCAE_SETTINGS",
@@ -172,12 +169,12 @@ class VCAE(Autoencoder):
         penalty = (variance - c.total_variance_target).abs()
         return c.lambda_var * penalty, {"variance": variance.detach(), "var_penalty": penalty}
 
-    def on_train_start(self, ctx: "TrainContext") -> None:
+    def on_train_start(self, ctx: HookContext) -> None:
         c = self.config
         print(f"{type(self).__name__}: information-rate bound {self.information_rate_bound:.2f} bits "
               f"(L={c.latent_dim}, noise_var={c.noise_var:g}, v={c.total_variance_target:g})", file=sys.stderr)
 
-    def on_epoch_end(self, ctx: "TrainContext") -> dict[str, float]:
+    def on_epoch_end(self, ctx: HookContext) -> dict[str, float]:
         return self.summary()
 
 

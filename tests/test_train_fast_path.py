@@ -115,7 +115,7 @@ def test_mixed_precision_trains_and_resumes_exactly(tmp_path, amp):
 
 
 def test_unknown_amp_is_refused():
-    with pytest.raises(ConfigError, match="train.amp='fp8'"):
+    with pytest.raises(ConfigError, match="unknown amp 'fp8'"):
         build_config(model="vae", dataset="digits", overrides=["train.amp=fp8"])
 
 

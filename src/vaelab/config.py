@@ -197,7 +197,7 @@ class TrainConfig:
         if self.device not in DEVICES:
             raise ConfigError(f"unknown device {self.device!r}; choose one of: {', '.join(DEVICES)}")
         if self.amp is not None and self.amp not in AMP_DTYPES:
-            raise ConfigError(f"unknown train.amp={self.amp!r}; choose one of: {', '.join(AMP_DTYPES)} "
+            raise ConfigError(f"unknown amp {self.amp!r}; choose one of: {', '.join(AMP_DTYPES)} "
                               f"(or leave it unset for float32)")
 
 

@@ -145,6 +145,25 @@ def test_cache_on_a_device_serves_the_same_images(monkeypatch):
     assert torch.equal(on_device.images(mixed), data.images(mixed))
 
 
+def test_host_cache_renders_only_the_items_asked_for_and_serves_the_eager_values(monkeypatch):
+    data = DSprites()
+    index = torch.arange(0, 700_000, 7)
+    rendered = []
+    real = DSprites.images
+    monkeypatch.setattr(DSprites, "images", lambda self, i: (rendered.append(len(i)), real(self, i))[1])
+    lazy = CachedImages(data, index)
+    assert rendered == [] and lazy.cached == len(index)
+    batches = [index[torch.randperm(len(index), generator=torch.Generator().manual_seed(s))[:300]] for s in range(3)]
+    batches.append(torch.cat([batches[0][:5], batches[0][:5], torch.tensor([1, 3])]))  # repeats and uncached items
+    got = [lazy.images(b) for b in batches]
+    touched = torch.cat(batches[:3]).unique()
+    assert sum(rendered[:3]) == len(touched) and int(lazy.filled.sum()) == len(touched)
+    monkeypatch.setattr(DSprites, "images", real)
+    eager = CachedImages(data, index, device=torch.device("cpu"))
+    for b, x in zip(batches, got):
+        assert torch.equal(x, eager.images(b)) and torch.equal(x, data.images(b))
+
+
 def test_fits_on_device_keeps_three_quarters_of_free_gpu_memory(monkeypatch):
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (4_000, 8_000))
     assert fits_on_device(1_000, torch.device("cuda"))

@@ -8,8 +8,9 @@ Prints
   (c) VAE training throughput at batch 64 on the dSprites network (AVAE Table IX,
       procedural dSprites) and the MNIST network (AVAE Table VIII; scikit-learn digits at
       32 x 32 stand in for MNIST, same network and shapes), side by side in one process:
-        vaelab        ``vaelab.train.train`` with its defaults (channels-last, prefetching,
-                      device-side loss sums);
+        vaelab        ``vaelab.train.train`` with its defaults (channels-last, device-side
+                      loss sums, prefetching where it is on by default);
+        no-pref       the same with ``train.prefetch=false``;
         bare          a hand-written PyTorch loop of the same network, data in memory,
                       contiguous layout (the reference of the done-criterion);
         bare-cl       the same bare loop in channels-last layout (what the layout alone gives);
@@ -148,7 +149,7 @@ def bare_seconds(net: str, steps: int, channels_last: bool) -> float:
     return (time.perf_counter() - t0) / steps
 
 
-def vaelab_seconds(net: str, steps: int, workdir: Path, tag: str) -> float:
+def vaelab_seconds(net: str, steps: int, workdir: Path, tag: str, extra: tuple[str, ...] = ()) -> float:
     dataset, options, latent, likelihood, subset = NETWORKS[net]
     MODELS["timed_vae"] = TimedVAE
     TimedVAE.stamps = []
@@ -156,7 +157,7 @@ def vaelab_seconds(net: str, steps: int, workdir: Path, tag: str) -> float:
     config = build_config(model="timed_vae", dataset=dataset, steps=WARMUP + steps + 1 + n_epochs_crossed,
                           subset=subset, batch_size=64, device="cpu",
                           overrides=["train.tensorboard=false", f"latent_dim={latent}", f"likelihood={likelihood}",
-                                     *([f"data.options={{size: {options['size']}}}"] if options else [])])
+                                     *([f"data.options={{size: {options['size']}}}"] if options else []), *extra])
     train(config, workdir / tag, progress=False)
     return step_seconds(TimedVAE.stamps, steps)
 
@@ -187,11 +188,12 @@ def main() -> None:
         flops = step_flops(net)
         print(f"\n(c) VAE training, {net} network, batch 64, {args.steps} steps, "
               f"{flops / 64 / 1e6:.1f} MFLOP per image (forward + backward)")
-        times: dict[str, list[float]] = {"vaelab": [], "bare": [], "bare-cl": []}
+        times: dict[str, list[float]] = {"vaelab": [], "no-pref": [], "bare": [], "bare-cl": []}
         with tempfile.TemporaryDirectory() as tmp:
             for r in range(args.repeats):
                 times["bare"].append(bare_seconds(net, args.steps, channels_last=False))
                 times["vaelab"].append(vaelab_seconds(net, args.steps, Path(tmp), f"{net}{r}"))
+                times["no-pref"].append(vaelab_seconds(net, args.steps, Path(tmp), f"{net}{r}np", ("train.prefetch=false",)))
                 times["bare-cl"].append(bare_seconds(net, args.steps, channels_last=True))
                 print(f"  repeat {r + 1}: " + ", ".join(f"{k} {64 / v[-1]:,.0f} img/s" for k, v in times.items())
                       + f"  (load {os.getloadavg()[0]:.1f})", flush=True)

@@ -47,8 +47,8 @@ from vaelab.models import Model
 from vaelab.nets import memory_layout
 from vaelab.runs import Run
 
-__all__ = ["METRICS", "GROUND_TRUTH_METRICS", "GRID_CODES", "ENCODE_BATCH", "evaluate_run", "EvalContext",
-           "generative_group"]
+__all__ = ["METRICS", "GROUND_TRUTH_METRICS", "GRID_CODES", "ENCODE_BATCH", "evaluate_run", "evaluate_untrained",
+           "EvalContext", "generative_group"]
 
 ENCODE_BATCH = 128
 """Observations per encoder call in evaluation: on 2 CPU cores the dSprites encoder runs about 1.6x
@@ -59,7 +59,7 @@ faster at 128 than at 500 (smaller feature maps stay in cache; ``benchmarks/benc
 class EvalContext:
     """What a metric group needs: the model, the data and the held-out items."""
 
-    run: Run
+    run: Run | None
     model: Model
     data: Dataset
     heldout: Dataset
@@ -393,3 +393,30 @@ def evaluate_run(
         write_json(path, merged)
     bar.close()
     return merged
+
+
+def evaluate_untrained(config: Any, metrics: list[str], num_samples: int | None = None, seed: int = 0
+                       ) -> dict[str, float]:
+    """Ground-truth metrics of an untrained network: the reference a trained run's numbers are read against.
+
+    The model of ``config`` (a :class:`vaelab.config.RunConfig`) is built with the run's seed, as
+    training builds it before its first step, and scored with the same metric functions, sample
+    counts (``num_samples`` caps them) and seeds as :func:`evaluate_run`, on the CPU.
+    """
+    from vaelab.models import build_model
+
+    unknown = [m for m in metrics if m not in GROUND_TRUTH_METRICS]
+    if unknown:
+        raise VaelabError(f"evaluate_untrained takes ground-truth metrics only; got {', '.join(unknown)}")
+    data = load_dataset(config.data.name, config.data.root, download=False, **config.data.options)
+    torch.manual_seed(config.train.seed)
+    model = build_model(config.model, config.model_config, data.shape, data.value_range).eval()
+    model.to(memory_format=memory_layout(model, model.shape))
+    ctx = EvalContext(None, model, data, data, torch.arange(0), torch.device("cpu"), num_samples, False)
+    axes = ctx.axes()
+    ctx.cache = ctx.encode if axes is None else (lambda x: ctx.encode(x)[:, axes])
+    out: dict[str, float] = {}
+    for name in metrics:
+        scores = GROUND_TRUTH_METRICS[name](ctx, torch.Generator().manual_seed(_seed_for(seed, name)))
+        out.update({k: float(v) for k, v in scores.items() if isinstance(v, (int, float))})
+    return out

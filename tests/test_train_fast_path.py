@@ -78,7 +78,8 @@ def test_prefetched_yields_the_same_batches_in_order():
 
 
 def test_prefetching_does_not_change_the_run(tmp_path):
-    c = build_config(model="vae", dataset="digits", steps=8, overrides=tiny_overrides())
+    c = build_config(model="vae", dataset="digits", steps=8, overrides=[*tiny_overrides(), "train.prefetch=true"])
+    assert build_config(model="vae", dataset="digits").train.prefetch is None  # auto: on CUDA only
     train(c, tmp_path / "a", progress=False)
     train(build_config(model="vae", dataset="digits", steps=8, overrides=[*tiny_overrides(), "train.prefetch=false"]),
           tmp_path / "b", progress=False)

@@ -141,7 +141,10 @@ class TrainConfig:
             README's benchmark numbers before turning it on).
         amp: Mixed precision, ``"bf16"`` or ``"fp16"`` (with loss scaling); ``None``: float32.
             Meant for CUDA; on CPU it runs but is slower.
-        prefetch: Prepare the next batch in a background thread during the current step.
+        prefetch: Prepare the next batch in a background thread during the current step;
+            ``None`` (auto): on CUDA only. On a 2-core CPU the thread competes with the two
+            compute threads and costs about a fifth of the throughput
+            (``benchmarks/bench_foundation.py``, the ``no-pref`` line).
         cudnn_benchmark: Let cuDNN pick the fastest convolution algorithms (CUDA only).
     """
 
@@ -163,7 +166,7 @@ class TrainConfig:
     channels_last: bool = True
     compile: bool = False
     amp: str | None = None
-    prefetch: bool = True
+    prefetch: bool | None = None
     cudnn_benchmark: bool = True
 
     def validate(self) -> None:

@@ -612,7 +612,7 @@ def _train(config: RunConfig, run: Run, fresh: bool, ctx: TrainContext, objectiv
                 last = n_batches if tc.steps is None else min(n_batches, state.batch + tc.steps - state.step)
                 model.train()
                 makers = (lambda b=b: ctx.images(order[b * bs : (b + 1) * bs]) for b in range(state.batch, last))
-                for x in prefetched(makers, tc.prefetch):
+                for x in prefetched(makers, device.type == "cuda" if tc.prefetch is None else tc.prefetch):
                     if flag["stop"] or state.step == stop_at_step:
                         sync()
                         state.seconds = time.perf_counter() - started

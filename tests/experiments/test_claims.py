@@ -204,6 +204,7 @@ def test_a_run_set_of_one_preset_answers_the_claims_of_its_group(tmp_path):
     assert verdicts["avae-t6-entropy-mnist"].status == "not run"
     assert "latent.entropy missing" in verdicts["avae-t6-entropy-mnist"].reason
     assert verdicts["ard-t7-active-dsprites"].reason.startswith("no runs of ard-table7")
+    assert verdicts["avae-t5-kl-cifar10"].reason.endswith("runs on cifar10 (cifar10 needs the dataset files)")
 
 
 def test_run_origin_reads_the_sweep_name(tmp_path):

@@ -286,10 +286,14 @@ OFFLINE = ("dsprites", "shapes3d", "digits", "mog")
 """Datasets that need no files (procedural or bundled with scikit-learn)."""
 
 
-def _needs(claim: Claim) -> str:
+def _files(claim: Claim) -> str:
     files = [d for d in claim.datasets if d not in OFFLINE and PROXIES.get(d) not in OFFLINE]
-    if files:
-        return f" ({', '.join(files)} need{'s' * (len(files) == 1)} the dataset files)"
+    return f" ({', '.join(files)} need{'s' * (len(files) == 1)} the dataset files)" if files else ""
+
+
+def _needs(claim: Claim) -> str:
+    if _files(claim):
+        return _files(claim)
     proxies = [f"{PROXIES[d]} for {d}" for d in claim.datasets if d in PROXIES]
     return f" (offline: {', '.join(proxies)}, as a proxy)" if proxies else " (offline data)"
 
@@ -331,5 +335,6 @@ def judge_runs(paths: Sequence[str | Path], preset: str | None = None) -> tuple[
         for b in budgets:
             table = ResultTable.from_results(r for (p, bb), rs in groups.items()
                                              if p in claim.presets and bb == b for r in rs)
-            verdicts.append(judge(claim, table, budget=b))
+            v = judge(claim, table, budget=b)
+            verdicts.append(dataclasses.replace(v, reason=v.reason + _files(claim)) if v.status == "not run" else v)
     return verdicts, notes

@@ -63,12 +63,15 @@ def kde_log_prob(z: Tensor, centres: Tensor, h: Tensor | float, chunk: int = 409
     m, l = centres.shape
     h = torch.as_tensor(h, dtype=z.dtype, device=z.device)
     inv = 0.5 / h.square()
-    zz = z.square().sum(1, keepdim=True)
     total = None
     for start in range(0, m, chunk):
         c = centres[start : start + chunk]
-        d2 = (zz + c.square().sum(1) - 2.0 * z @ c.T).clamp_min(0.0)
-        logits = -d2 * inv
+        # -|z - c|^2 / 2h^2 = (2 z.c - |c|^2) / 2h^2 - |z|^2 / 2h^2: one fused matmul + bias per chunk,
+        # the per-query |z|^2 term added after the logsumexp (it shifts a row's logits alike)
+        if inv.requires_grad:  # the bandwidth search differentiates through h
+            logits = (z @ c.T) * (2.0 * inv) - c.square().sum(1) * inv
+        else:
+            logits = torch.addmm(c.square().sum(1) * -float(inv), z, c.T, alpha=2.0 * float(inv))
         if exclude_self:
             rows = torch.arange(len(z), device=z.device)
             cols = rows + offset - start
@@ -77,7 +80,7 @@ def kde_log_prob(z: Tensor, centres: Tensor, h: Tensor | float, chunk: int = 409
         part = torch.logsumexp(logits, dim=1)
         total = part if total is None else torch.logaddexp(total, part)
     n = m - 1 if exclude_self else m
-    return total - math.log(n) - 0.5 * l * torch.log(2.0 * math.pi * h.square())
+    return total - z.square().sum(1) * inv - math.log(n) - 0.5 * l * torch.log(2.0 * math.pi * h.square())
 
 
 @functools.lru_cache(maxsize=64)

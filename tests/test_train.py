@@ -366,3 +366,25 @@ def test_sigterm_stops_like_ctrl_c_and_sigkill_reads_as_interrupted(tmp_path):
     step = final_state(out)["state"]["step"]
     status = train(cfg(steps=step + 2), out, resume=True, progress=False)  # the dead holder's lock is taken over
     assert status["status"] == "finished" and status["trained_steps"] == 2
+
+
+def test_adam_runs_its_foreach_form_with_the_for_loop_forms_numbers():
+    from vaelab.nets import build_networks
+    from vaelab.train import OPTIMIZERS
+
+    torch.manual_seed(0)
+    enc, dec = build_networks("dsprites", (1, 64, 64), 6, head=2)
+    params = [p.detach() for p in [*enc.parameters(), *dec.parameters()]]
+    grads = [[torch.randn_like(p) for p in params] for _ in range(4)]
+    results = []
+    for make in (OPTIMIZERS["adam"], lambda ps, lr, betas, wd: torch.optim.Adam(ps, lr=lr, betas=betas,
+                                                                               weight_decay=wd, foreach=False)):
+        ps = [p.clone().requires_grad_() for p in params]
+        opt = make(ps, 1e-3, (0.9, 0.999), 1e-4)
+        assert make is not OPTIMIZERS["adam"] or opt.defaults["foreach"] is True
+        for step_grads in grads:
+            for p, g in zip(ps, step_grads):
+                p.grad = g.clone()
+            opt.step()
+        results.append(ps)
+    assert all(torch.equal(a, b) for a, b in zip(*results))

@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
+from vaelab.convops import GemmConvTranspose2d
 from vaelab.errors import ConfigError
 
 __all__ = ["ARCHITECTURES", "build_networks", "memory_layout", "ConvEncoder", "ConvDecoder", "mlp", "discriminator"]
@@ -57,8 +58,8 @@ def _conv_block(cin: int, cout: int, bn: bool, transpose: bool = False, kernel: 
     """A stride-2 convolution that halves ``size`` (rounding up), or a transposed one that doubles it."""
     if transpose:
         pad = (kernel - 1) // 2
-        layer = nn.ConvTranspose2d(cin, cout, kernel, stride=2, padding=pad, output_padding=2 * pad + 2 - kernel,
-                                   bias=not bn)
+        layer = GemmConvTranspose2d(cin, cout, kernel, stride=2, padding=pad, output_padding=2 * pad + 2 - kernel,
+                                    bias=not bn)
         layers: list[nn.Module] = [layer]
     else:
         left, right = _same_padding(size, kernel)

@@ -1,0 +1,117 @@
+r"""Stride-2, 4x4 convolutions with few channels on one side, computed as one matrix product on the CPU.
+
+oneDNN, PyTorch's CPU convolution library, runs the image-side layers of the seeds'
+networks far below the machine's matrix-product rate: the decoder's last transposed
+convolution (32 -> 1 channels, 32x32 -> 64x64 in AVAE Table IX) runs at about 9 GFLOP/s
+forward, a tenth of its other layers, and is the costliest layer of a dSprites step after
+the 32-channel ones (``benchmarks/bench_layers.py``). With one to four output channels the
+layer is a thin product followed by a col2im of 16 shifted adds, so we compute it that way:
+
+.. math:: y[n, o, 2r + a - 1, 2s + b - 1] = \sum_{p, q \in \{0, 1\}} \sum_c
+          x[n, c, r - p, s - q] \, w[c, o, 2p + a, 2q + b] \quad (+ \text{bias}_o),
+
+the definition of ``ConvTranspose2d(kernel_size=4, stride=2, padding=1)`` with its 16 taps
+split into the four output phases ``(a, b)``. The backward pass is the im2col of the
+output gradient (a strided view) and two products. Only the order of the floating-point
+sums changes: a test checks the layer, its input and weight gradients against
+:class:`torch.nn.ConvTranspose2d` in float64. Other shapes, other devices, calls with
+``output_size`` and ``torch.func`` transforms or forward-mode AD (the decoder Jacobians of
+``vaelab.metrics.latent``) use the parent class unchanged, and the parameters, state-dict keys and
+initialisation are the parent's.
+
+Example:
+    >>> layer = GemmConvTranspose2d(32, 1, 4, stride=2, padding=1)
+    >>> layer(torch.zeros(2, 32, 8, 8)).shape
+    torch.Size([2, 1, 16, 16])
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.autograd.forward_ad as forward_ad
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["GemmConvTranspose2d", "conv_transpose_k4s2"]
+
+MAX_OUT_CHANNELS = 1  # where the product pays (benchmarks/bench_layers.py): 1.65-1.9x at 1 channel, 0.83x at 3
+
+
+class _ConvTransposeK4S2(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        n, c, h, w = x.shape
+        o = weight.shape[1]
+        rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)  # a view for a channels-last x
+        taps = weight.reshape(c, o * 16)
+        # t[o, p, a, q, b, n, r, s]: tap (2p + a, 2q + b) of input pixel (r, s)
+        t = torch.mm(taps.t(), rows.t()).view(o, 2, 2, 2, 2, n, h, w)
+        # full[n, o, r, a, s, b] is output pixel (2r + a - 1, 2s + b - 1), before the crop
+        full = x.new_zeros(n, o, h + 1, 2, w + 1, 2)
+        for p in (0, 1):
+            for q in (0, 1):
+                for a in (0, 1):
+                    for b in (0, 1):
+                        full[:, :, p:p + h, a, q:q + w, b] += t[:, p, a, q, b].transpose(0, 1)
+        y = full.view(n, o, 2 * h + 2, 2 * w + 2)[:, :, 1:-1, 1:-1]
+        ctx.save_for_backward(x, weight)
+        ctx.dims = (n, c, h, w, o, bias is not None)
+        return y + bias.view(1, o, 1, 1) if bias is not None else y.contiguous()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x, weight = ctx.saved_tensors
+        n, c, h, w, o, has_bias = ctx.dims
+        rows, taps = x.permute(0, 2, 3, 1).reshape(n * h * w, c), weight.reshape(c, o * 16)
+        padded = F.pad(grad, (1, 1, 1, 1)).contiguous()
+        sn, so, sh, sw = padded.stride()
+        # the same tap layout as t in forward, read from the output gradient (im2col)
+        grad_t = padded.as_strided((o, 2, 2, 2, 2, n, h, w),
+                                   (so, 2 * sh, sh, 2 * sw, sw, sn, 2 * sh, 2 * sw)).reshape(o * 16, n * h * w)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = torch.mm(grad_t.t(), taps.t()).view(n, h, w, c).permute(0, 3, 1, 2)
+        if ctx.needs_input_grad[1]:
+            grad_w = torch.mm(rows.t(), grad_t.t()).view(c, o, 4, 4)
+        if has_bias and ctx.needs_input_grad[2]:
+            grad_b = grad.sum((0, 2, 3))
+        return grad_x, grad_w, grad_b
+
+
+def conv_transpose_k4s2(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """``F.conv_transpose2d(x, weight, bias, stride=2, padding=1)`` for a 4x4 kernel, as one product.
+
+    Args:
+        x: ``(N, C, H, W)``; channels-last saves a copy.
+        weight: ``(C, O, 4, 4)``.
+        bias: ``(O,)`` or None.
+
+    Returns:
+        ``(N, O, 2H, 2W)``.
+    """
+    if x.dim() != 4 or weight.shape[0] != x.shape[1] or weight.shape[2:] != (4, 4):
+        raise ValueError(f"conv_transpose_k4s2 needs x (N, C, H, W) and weight (C, O, 4, 4), "
+                         f"got {tuple(x.shape)} and {tuple(weight.shape)}")
+    return _ConvTransposeK4S2.apply(x, weight, bias)
+
+
+def _forward_mode_or_transforms() -> bool:
+    """Whether ``torch.func`` transforms (vmap, jvp) or forward-mode AD are active: the stock layer serves those."""
+    return torch._C._are_functorch_transforms_active() or forward_ad._current_level >= 0
+
+
+class GemmConvTranspose2d(nn.ConvTranspose2d):
+    """:class:`torch.nn.ConvTranspose2d` that computes the 4x4, stride-2, padding-1 case with at most
+    ``MAX_OUT_CHANNELS`` output channels on the CPU by :func:`conv_transpose_k4s2`."""
+
+    def _fast(self, x: torch.Tensor) -> bool:
+        return (x.device.type == "cpu" and x.dim() == 4 and self.out_channels <= MAX_OUT_CHANNELS
+                and not _forward_mode_or_transforms()
+                and self.kernel_size == (4, 4) and self.stride == (2, 2) and self.padding == (1, 1)
+                and self.output_padding == (0, 0) and self.dilation == (1, 1) and self.groups == 1
+                and self.padding_mode == "zeros")
+
+    def forward(self, input: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
+        if output_size is None and self._fast(input):
+            return conv_transpose_k4s2(input, self.weight, self.bias)
+        return super().forward(input, output_size)

@@ -1,0 +1,119 @@
+import pytest
+import torch
+from torch import nn
+
+from vaelab.convops import MAX_OUT_CHANNELS, GemmConvTranspose2d, conv_transpose_k4s2
+from vaelab.nets import build_networks
+
+
+def _pair(cin: int, cout: int, bias: bool = True, **kwargs):
+    torch.manual_seed(0)
+    ours = GemmConvTranspose2d(cin, cout, 4, stride=2, padding=1, bias=bias, **kwargs).double()
+    torch.manual_seed(0)
+    ref = nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1, bias=bias, **kwargs).double()
+    return ours, ref
+
+
+def _outputs_and_grads(layer: nn.Module, x: torch.Tensor, g: torch.Tensor):
+    x = x.detach().clone().requires_grad_()
+    y = layer(x)
+    params = [p for p in layer.parameters()]
+    grads = torch.autograd.grad(y, [x, *params], g)
+    return y, grads
+
+
+@pytest.mark.parametrize("n,c,h,w,o", [(2, 32, 8, 8, 1), (3, 5, 7, 9, 3), (1, 4, 1, 1, 2), (2, 3, 2, 5, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_matches_torch_conv_transpose_in_float64(n, c, h, w, o, bias, layout):
+    ours, ref = _pair(c, o, bias)
+    x = torch.randn(n, c, h, w, dtype=torch.float64).contiguous(memory_format=layout)
+    g = torch.randn(n, o, 2 * h, 2 * w, dtype=torch.float64)
+    y, grads = _outputs_and_grads(ours, x, g)
+    y_ref, grads_ref = _outputs_and_grads(ref, x, g)
+    assert y.shape == y_ref.shape == (n, o, 2 * h, 2 * w)
+    torch.testing.assert_close(y, y_ref, rtol=1e-12, atol=1e-12)
+    for a, b in zip(grads, grads_ref):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_float32_agrees_to_rounding():
+    ours, ref = _pair(32, 1)
+    ours, ref = ours.float(), ref.float()
+    x = torch.randn(4, 32, 16, 16).contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(ours(x), ref(x), rtol=1e-5, atol=1e-5)
+
+
+def test_gradcheck():
+    x = torch.randn(2, 3, 3, 4, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(3, 2, 4, 4, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(conv_transpose_k4s2, (x, w, b))
+    assert torch.autograd.gradgradcheck(lambda x, w: conv_transpose_k4s2(x, w).square().sum(), (x, w)) is not None
+
+
+def test_only_the_grads_asked_for_are_computed():
+    ours, _ = _pair(6, 1)
+    x = torch.randn(2, 6, 4, 4, dtype=torch.float64)
+    ours.weight.requires_grad_(False)
+    y = ours(x)
+    y.sum().backward()
+    assert ours.weight.grad is None and ours.bias.grad is not None
+    with torch.no_grad():
+        assert not ours(x).requires_grad
+
+
+def test_other_shapes_use_the_parent_unchanged(monkeypatch):
+    calls = []
+    monkeypatch.setattr("vaelab.convops._ConvTransposeK4S2.apply", lambda *a: calls.append(1))
+    cases = [
+        (GemmConvTranspose2d(2, MAX_OUT_CHANNELS + 1, 4, stride=2, padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {}),
+        (GemmConvTranspose2d(2, 1, 3, stride=2, padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {}),
+        (GemmConvTranspose2d(2, 1, 4, stride=2, padding=1, output_padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {}),
+        (GemmConvTranspose2d(2, 1, 4, stride=2, padding=1), nn.ConvTranspose2d, (2, 3, 3), {}),
+        (GemmConvTranspose2d(2, 1, 4, stride=2, padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {"output_size": [7, 7]}),
+    ]
+    for layer, parent, shape, kwargs in cases:
+        x = torch.randn(*shape)
+        expected = parent.forward(layer, x, **kwargs)
+        assert torch.equal(layer(x, **kwargs), expected)
+    assert calls == []
+
+
+def test_parameters_state_dict_and_initialisation_are_the_parents():
+    ours, ref = _pair(32, 1)
+    assert ours.state_dict().keys() == ref.state_dict().keys()
+    for (ka, a), (kb, b) in zip(ours.state_dict().items(), ref.state_dict().items()):
+        assert ka == kb and torch.equal(a, b)
+    plain = nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1).double()
+    plain.load_state_dict(ours.state_dict())
+
+
+def test_networks_use_it_for_the_image_layer():
+    _, dec = build_networks("dsprites", (1, 64, 64), latent_dim=6, head=2)
+    layers = [m for m in dec.modules() if isinstance(m, nn.ConvTranspose2d)]
+    assert all(isinstance(m, GemmConvTranspose2d) for m in layers)
+    assert layers[-1].out_channels == 1 and layers[-1]._fast(torch.zeros(1, 32, 32, 32))
+    assert not layers[0]._fast(torch.zeros(1, 64, 4, 4))
+
+
+def test_bad_shapes_raise():
+    with pytest.raises(ValueError, match="weight"):
+        conv_transpose_k4s2(torch.zeros(1, 3, 4, 4), torch.zeros(2, 1, 4, 4))
+    with pytest.raises(ValueError, match="weight"):
+        conv_transpose_k4s2(torch.zeros(1, 3, 4, 4), torch.zeros(3, 1, 3, 3))
+
+
+def test_jvp_vmap_and_forward_mode_use_the_parent():
+    import torch.autograd.forward_ad as forward_ad
+    from torch.func import jvp, vmap
+
+    ours, ref = _pair(4, 1)
+    x, t = torch.randn(2, 4, 3, 3, dtype=torch.float64), torch.randn(3, 2, 4, 3, 3, dtype=torch.float64)
+    got = vmap(lambda v: jvp(ours, (x,), (v,))[1])(t)
+    want = vmap(lambda v: jvp(ref, (x,), (v,))[1])(t)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+    with forward_ad.dual_level():
+        a = forward_ad.unpack_dual(ours(forward_ad.make_dual(x, t[0]))).tangent
+        b = forward_ad.unpack_dual(ref(forward_ad.make_dual(x, t[0]))).tangent
+    torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)

@@ -117,3 +117,13 @@ def test_jvp_vmap_and_forward_mode_use_the_parent():
         a = forward_ad.unpack_dual(ours(forward_ad.make_dual(x, t[0]))).tangent
         b = forward_ad.unpack_dual(ref(forward_ad.make_dual(x, t[0]))).tangent
     torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_a_torch_without_the_private_probes_gets_the_stock_layer(monkeypatch):
+    import torch.autograd.forward_ad as forward_ad
+
+    layer = GemmConvTranspose2d(4, 1, 4, stride=2, padding=1)
+    x = torch.zeros(1, 4, 3, 3)
+    assert layer._fast(x)
+    monkeypatch.delattr(forward_ad, "_current_level")
+    assert not layer._fast(x)

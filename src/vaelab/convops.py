@@ -96,8 +96,13 @@ def conv_transpose_k4s2(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tenso
 
 
 def _forward_mode_or_transforms() -> bool:
-    """Whether ``torch.func`` transforms (vmap, jvp) or forward-mode AD are active: the stock layer serves those."""
-    return torch._C._are_functorch_transforms_active() or forward_ad._current_level >= 0
+    """Whether ``torch.func`` transforms (vmap, jvp) or forward-mode AD are active: the stock layer serves those.
+
+    Both probes are private to PyTorch; where a build lacks one, the answer is yes (the stock layer).
+    """
+    transforms = getattr(torch._C, "_are_functorch_transforms_active", None)
+    level = getattr(forward_ad, "_current_level", None)
+    return transforms is None or level is None or transforms() or level >= 0
 
 
 class GemmConvTranspose2d(nn.ConvTranspose2d):

@@ -1,8 +1,9 @@
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from vaelab.convops import MAX_OUT_CHANNELS, GemmConvTranspose2d, conv_transpose_k4s2
+from vaelab.convops import MAX_OUT_CHANNELS, GemmConvTranspose2d, _ConvTransposeK4S2, conv_transpose_k4s2
 from vaelab.nets import build_networks
 
 
@@ -26,15 +27,35 @@ def _outputs_and_grads(layer: nn.Module, x: torch.Tensor, g: torch.Tensor):
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
 def test_matches_torch_conv_transpose_in_float64(n, c, h, w, o, bias, layout):
-    ours, ref = _pair(c, o, bias)
     x = torch.randn(n, c, h, w, dtype=torch.float64).contiguous(memory_format=layout)
+    weight = torch.randn(c, o, 4, 4, dtype=torch.float64)
+    b = torch.randn(o, dtype=torch.float64) if bias else None
     g = torch.randn(n, o, 2 * h, 2 * w, dtype=torch.float64)
-    y, grads = _outputs_and_grads(ours, x, g)
-    y_ref, grads_ref = _outputs_and_grads(ref, x, g)
+    results = []
+    for f in (conv_transpose_k4s2, lambda *a: F.conv_transpose2d(*a, stride=2, padding=1)):
+        inputs = [t.detach().clone().requires_grad_() for t in (x, weight, *([b] if bias else []))]
+        y = f(inputs[0], inputs[1], inputs[2] if bias else None)
+        results.append((y, torch.autograd.grad(y, inputs, g)))
+    (y, grads), (y_ref, grads_ref) = results
     assert y.shape == y_ref.shape == (n, o, 2 * h, 2 * w)
     torch.testing.assert_close(y, y_ref, rtol=1e-12, atol=1e-12)
-    for a, b in zip(grads, grads_ref):
-        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    for a, r in zip(grads, grads_ref):
+        torch.testing.assert_close(a, r, rtol=1e-12, atol=1e-12)
+
+
+def test_the_layer_takes_the_product_path_and_matches_its_parent(monkeypatch):
+    ours, ref = _pair(32, 1)
+    x = torch.randn(2, 32, 8, 8, dtype=torch.float64).contiguous(memory_format=torch.channels_last)
+    g = torch.randn(2, 1, 16, 16, dtype=torch.float64)
+    calls = []
+    apply = _ConvTransposeK4S2.apply
+    monkeypatch.setattr(_ConvTransposeK4S2, "apply", lambda *a: calls.append(1) or apply(*a))
+    y, grads = _outputs_and_grads(ours, x, g)
+    assert calls == [1]
+    y_ref, grads_ref = _outputs_and_grads(ref, x, g)
+    torch.testing.assert_close(y, y_ref, rtol=1e-12, atol=1e-12)
+    for a, r in zip(grads, grads_ref):
+        torch.testing.assert_close(a, r, rtol=1e-12, atol=1e-12)
 
 
 def test_float32_agrees_to_rounding():

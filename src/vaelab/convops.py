@@ -4,8 +4,8 @@ oneDNN, PyTorch's CPU convolution library, runs the image-side layers of the see
 networks far below the machine's matrix-product rate: the decoder's last transposed
 convolution (32 -> 1 channels, 32x32 -> 64x64 in AVAE Table IX) runs at about 9 GFLOP/s
 forward, a tenth of its other layers, and is the costliest layer of a dSprites step after
-the 32-channel ones (``benchmarks/bench_layers.py``). With one to four output channels the
-layer is a thin product followed by a col2im of 16 shifted adds, so we compute it that way:
+the 32-channel ones (``benchmarks/bench_layers.py``). With one output channel the layer is
+a thin product followed by a col2im of 16 shifted adds, so we compute it that way:
 
 .. math:: y[n, o, 2r + a - 1, 2s + b - 1] = \sum_{p, q \in \{0, 1\}} \sum_c
           x[n, c, r - p, s - q] \, w[c, o, 2p + a, 2q + b] \quad (+ \text{bias}_o),
@@ -55,13 +55,13 @@ class _ConvTransposeK4S2(torch.autograd.Function):
                         full[:, :, p:p + h, a, q:q + w, b] += t[:, p, a, q, b].transpose(0, 1)
         y = full.view(n, o, 2 * h + 2, 2 * w + 2)[:, :, 1:-1, 1:-1]
         ctx.save_for_backward(x, weight)
-        ctx.dims = (n, c, h, w, o, bias is not None)
+        ctx.has_bias = bias is not None
         return y + bias.view(1, o, 1, 1) if bias is not None else y.contiguous()
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         x, weight = ctx.saved_tensors
-        n, c, h, w, o, has_bias = ctx.dims
+        (n, c, h, w), o = x.shape, weight.shape[1]
         rows, taps = x.permute(0, 2, 3, 1).reshape(n * h * w, c), weight.reshape(c, o * 16)
         padded = F.pad(grad, (1, 1, 1, 1)).contiguous()
         sn, so, sh, sw = padded.stride()
@@ -73,7 +73,7 @@ class _ConvTransposeK4S2(torch.autograd.Function):
             grad_x = torch.mm(grad_t.t(), taps.t()).view(n, h, w, c).permute(0, 3, 1, 2)
         if ctx.needs_input_grad[1]:
             grad_w = torch.mm(rows.t(), grad_t.t()).view(c, o, 4, 4)
-        if has_bias and ctx.needs_input_grad[2]:
+        if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = grad.sum((0, 2, 3))
         return grad_x, grad_w, grad_b
 

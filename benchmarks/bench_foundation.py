@@ -50,7 +50,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import vaelab.train
 from vaelab.config import build_config
-from vaelab.convops import GemmConvTranspose2d
+from vaelab.convops import FastConvTranspose2d
 from vaelab.data import DSprites, Shapes3D, load_dataset, split_indices
 from vaelab.data.cache import CachedImages
 from vaelab.models import MODELS, VAE
@@ -119,7 +119,7 @@ def _bare_parts(net: str):
     torch.manual_seed(0)
     encoder, decoder = build_networks("dsprites" if net == "dsprites" else "mnist", data.shape, latent, head=2)
     for module in decoder.modules():
-        if isinstance(module, GemmConvTranspose2d):
+        if isinstance(module, FastConvTranspose2d):
             module.__class__ = nn.ConvTranspose2d  # stock PyTorch: same parameters, oneDNN's kernel
 
     def loss(x):

@@ -3,9 +3,10 @@
 For every (transposed) convolution of the dSprites network (AVAE Table IX, 1 and 3 image
 channels) and of the MNIST network (AVAE Table VIII), at batch 64 in channels-last layout,
 prints the median time of the stock ``torch.nn`` layer (oneDNN) and, for the transposed
-convolutions vaelab computes as one matrix product (``vaelab.convops``), of vaelab's layer,
-side by side in one process, with the achieved GFLOP/s. This is the measurement behind
-``vaelab.convops.MAX_OUT_CHANNELS``.
+convolutions, of vaelab's layer (``vaelab.convops.FastConvTranspose2d``: ``product`` = the
+image layer as one matrix product, ``sum_bias`` = oneDNN's input and weight gradients with
+the bias gradient summed apart), side by side in one process, with the achieved GFLOP/s.
+This is the measurement behind ``vaelab.convops.MAX_OUT_CHANNELS`` and the ``sum_bias`` form.
 
 Usage: python benchmarks/bench_layers.py [--repeats 30] [--threads N]
 """
@@ -22,7 +23,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from vaelab.convops import GemmConvTranspose2d
+from vaelab.convops import FastConvTranspose2d
 from vaelab.nets import build_networks
 
 CASES = {  # name: architecture, image shape, latent size
@@ -61,7 +62,7 @@ def conv_inputs(case: str, batch: int = 64):
 
 def stock(layer: nn.Module) -> nn.Module:
     """The same layer as a stock ``torch.nn`` module sharing its parameters."""
-    if isinstance(layer, GemmConvTranspose2d):
+    if isinstance(layer, FastConvTranspose2d):
         layer = copy.copy(layer)
         layer.__class__ = nn.ConvTranspose2d
     return layer
@@ -95,9 +96,11 @@ def main() -> None:
             fwd, both, flops = timings(stock(layer), x, input_grad, args.repeats)
             total["stock"] += both
             line = f"  {name}  stock fwd {fwd:6.2f} fwd+bwd {both:6.2f} ({flops / both / 1e6:5.1f} GFLOP/s)"
-            if isinstance(layer, GemmConvTranspose2d) and layer._fast(x):
+            if isinstance(layer, FastConvTranspose2d):
+                path = layer._path(x.detach().requires_grad_(input_grad))
                 fwd2, both2, _ = timings(layer, x, input_grad, args.repeats)
-                line += f" | vaelab fwd {fwd2:6.2f} fwd+bwd {both2:6.2f} ({flops / both2 / 1e6:5.1f} GFLOP/s) {both / both2:4.2f}x"
+                line += (f" | vaelab {path:8s} fwd {fwd2:6.2f} fwd+bwd {both2:6.2f} ({flops / both2 / 1e6:5.1f} GFLOP/s) "
+                         f"{both / both2:4.2f}x")
                 both = both2
             total["vaelab"] += both
             print(line, flush=True)

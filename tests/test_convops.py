@@ -3,13 +3,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vaelab.convops import MAX_OUT_CHANNELS, GemmConvTranspose2d, _ConvTransposeK4S2, conv_transpose_k4s2
+from vaelab.convops import (
+    MAX_OUT_CHANNELS,
+    SUM_BIAS_MIN_OUT_CHANNELS,
+    FastConvTranspose2d,
+    _ConvTransposeK4S2,
+    _ConvTransposeSumBias,
+    conv_transpose_k4s2,
+)
 from vaelab.nets import build_networks
 
 
 def _pair(cin: int, cout: int, bias: bool = True, **kwargs):
     torch.manual_seed(0)
-    ours = GemmConvTranspose2d(cin, cout, 4, stride=2, padding=1, bias=bias, **kwargs).double()
+    ours = FastConvTranspose2d(cin, cout, 4, stride=2, padding=1, bias=bias, **kwargs).double()
     torch.manual_seed(0)
     ref = nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1, bias=bias, **kwargs).double()
     return ours, ref
@@ -88,11 +95,11 @@ def test_other_shapes_use_the_parent_unchanged(monkeypatch):
     calls = []
     monkeypatch.setattr("vaelab.convops._ConvTransposeK4S2.apply", lambda *a: calls.append(1))
     cases = [
-        (GemmConvTranspose2d(2, MAX_OUT_CHANNELS + 1, 4, stride=2, padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {}),
-        (GemmConvTranspose2d(2, 1, 3, stride=2, padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {}),
-        (GemmConvTranspose2d(2, 1, 4, stride=2, padding=1, output_padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {}),
-        (GemmConvTranspose2d(2, 1, 4, stride=2, padding=1), nn.ConvTranspose2d, (2, 3, 3), {}),
-        (GemmConvTranspose2d(2, 1, 4, stride=2, padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {"output_size": [7, 7]}),
+        (FastConvTranspose2d(2, MAX_OUT_CHANNELS + 1, 4, stride=2, padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {}),
+        (FastConvTranspose2d(2, 1, 3, stride=2, padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {}),
+        (FastConvTranspose2d(2, 1, 4, stride=2, padding=1, output_padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {}),
+        (FastConvTranspose2d(2, 1, 4, stride=2, padding=1), nn.ConvTranspose2d, (2, 3, 3), {}),
+        (FastConvTranspose2d(2, 1, 4, stride=2, padding=1), nn.ConvTranspose2d, (1, 2, 3, 3), {"output_size": [7, 7]}),
     ]
     for layer, parent, shape, kwargs in cases:
         x = torch.randn(*shape)
@@ -113,9 +120,9 @@ def test_parameters_state_dict_and_initialisation_are_the_parents():
 def test_networks_use_it_for_the_image_layer():
     _, dec = build_networks("dsprites", (1, 64, 64), latent_dim=6, head=2)
     layers = [m for m in dec.modules() if isinstance(m, nn.ConvTranspose2d)]
-    assert all(isinstance(m, GemmConvTranspose2d) for m in layers)
-    assert layers[-1].out_channels == 1 and layers[-1]._fast(torch.zeros(1, 32, 32, 32))
-    assert not layers[0]._fast(torch.zeros(1, 64, 4, 4))
+    assert all(isinstance(m, FastConvTranspose2d) for m in layers)
+    assert layers[-1].out_channels == 1 and layers[-1]._path(torch.zeros(1, 32, 32, 32)) == "product"
+    assert layers[0]._path(torch.zeros(1, 64, 4, 4)) == "sum_bias"
 
 
 def test_bad_shapes_raise():
@@ -143,8 +150,91 @@ def test_jvp_vmap_and_forward_mode_use_the_parent():
 def test_a_torch_without_the_private_probes_gets_the_stock_layer(monkeypatch):
     import torch.autograd.forward_ad as forward_ad
 
-    layer = GemmConvTranspose2d(4, 1, 4, stride=2, padding=1)
+    layer = FastConvTranspose2d(4, 1, 4, stride=2, padding=1)
     x = torch.zeros(1, 4, 3, 3)
-    assert layer._fast(x)
+    assert layer._path(x) == "product"
     monkeypatch.delattr(forward_ad, "_current_level")
-    assert not layer._fast(x)
+    assert layer._path(x) == "stock"
+
+
+SUM_BIAS_CASES = [  # in, out, layer options, input (N, C, H, W), forward options
+    (5, 16, dict(kernel_size=4, stride=2, padding=1), (2, 5, 3, 4), {}),
+    (4, 32, dict(kernel_size=5, stride=2, padding=2, output_padding=1), (2, 4, 3, 3), {}),
+    (3, 16, dict(kernel_size=3, stride=1, padding=1, dilation=2), (1, 3, 4, 5), {}),
+    (4, 16, dict(kernel_size=4, stride=2, padding=1, groups=2), (2, 4, 3, 3), {}),
+    (6, 16, dict(kernel_size=4, stride=2, padding=1), (1, 6, 3, 3), {"output_size": [7, 7]}),
+]
+
+
+@pytest.mark.parametrize("cin,cout,options,shape,kwargs", SUM_BIAS_CASES)
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_the_summed_bias_form_matches_torch_in_float64(monkeypatch, cin, cout, options, shape, kwargs, layout):
+    torch.manual_seed(0)
+    ours = FastConvTranspose2d(cin, cout, **options).double()
+    ref = nn.ConvTranspose2d(cin, cout, **options).double()
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(*shape, dtype=torch.float64).contiguous(memory_format=layout)
+    g = torch.randn_like(ref(x, **kwargs))
+    calls = []
+    apply = _ConvTransposeSumBias.apply
+    monkeypatch.setattr(_ConvTransposeSumBias, "apply", lambda *a: calls.append(1) or apply(*a))
+    results = []
+    for layer in (ours, ref):
+        xi = x.detach().clone().requires_grad_()
+        y = layer(xi, **kwargs)
+        results.append((y, torch.autograd.grad(y, [xi, layer.weight, layer.bias], g)))
+    assert calls == [1]
+    (y, grads), (y_ref, grads_ref) = results
+    assert y.shape == y_ref.shape
+    torch.testing.assert_close(y, y_ref, rtol=1e-12, atol=1e-12)
+    for a, r in zip(grads, grads_ref):
+        torch.testing.assert_close(a, r, rtol=1e-12, atol=1e-12)
+
+
+def test_the_summed_bias_form_keeps_onednn_input_and_weight_gradients_bitwise():
+    torch.manual_seed(0)
+    ours = FastConvTranspose2d(32, 32, 4, stride=2, padding=1).to(memory_format=torch.channels_last)
+    ref = nn.ConvTranspose2d(32, 32, 4, stride=2, padding=1).to(memory_format=torch.channels_last)
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(8, 32, 16, 16).contiguous(memory_format=torch.channels_last)
+    g = torch.randn(8, 32, 32, 32).contiguous(memory_format=torch.channels_last)
+    assert ours._path(x) == "sum_bias"
+    grads = [torch.autograd.grad(layer(xi := x.clone().requires_grad_()), [xi, layer.weight, layer.bias], g)
+             for layer in (ours, ref)]
+    assert torch.equal(grads[0][0], grads[1][0]) and torch.equal(grads[0][1], grads[1][1])
+    torch.testing.assert_close(grads[0][2], grads[1][2], rtol=1e-5, atol=1e-4)
+
+
+def test_the_summed_bias_form_has_second_derivatives():
+    x = torch.randn(2, 3, 3, 3, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(3, 4, 4, 4, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    f = lambda x, w, b: _ConvTransposeSumBias.apply(x, w, b, (2, 2), (1, 1), (0, 0), 1, (1, 1))
+    assert torch.autograd.gradcheck(f, (x, w, b))
+    assert torch.autograd.gradgradcheck(f, (x, w, b))
+
+
+def test_the_summed_bias_form_is_only_taken_where_it_pays():
+    x = torch.zeros(1, 4, 3, 3)
+    wide = FastConvTranspose2d(4, SUM_BIAS_MIN_OUT_CHANNELS, 4, stride=2, padding=1)
+    narrow = FastConvTranspose2d(4, SUM_BIAS_MIN_OUT_CHANNELS - 1, 4, stride=2, padding=1)
+    no_bias = FastConvTranspose2d(4, SUM_BIAS_MIN_OUT_CHANNELS, 4, stride=2, padding=1, bias=False)
+    assert wide._path(x) == "sum_bias"
+    assert narrow._path(x) == no_bias._path(x) == "stock"
+    with torch.no_grad():
+        assert wide._path(x) == "stock"
+    wide.requires_grad_(False)
+    assert wide._path(x) == "stock" and wide._path(x.requires_grad_()) == "sum_bias"
+
+
+def test_the_summed_bias_form_leaves_jvp_and_vmap_to_the_parent():
+    from torch.func import jvp, vmap
+
+    torch.manual_seed(0)
+    ours = FastConvTranspose2d(4, 16, 4, stride=2, padding=1).double()
+    ref = nn.ConvTranspose2d(4, 16, 4, stride=2, padding=1).double()
+    ref.load_state_dict(ours.state_dict())
+    x, t = torch.randn(2, 4, 3, 3, dtype=torch.float64), torch.randn(3, 2, 4, 3, 3, dtype=torch.float64)
+    got = vmap(lambda v: jvp(ours, (x,), (v,))[1])(t)
+    want = vmap(lambda v: jvp(ref, (x,), (v,))[1])(t)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)

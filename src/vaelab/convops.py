@@ -1,26 +1,34 @@
-r"""Stride-2, 4x4 convolutions with few channels on one side, computed as one matrix product on the CPU.
+r"""Transposed convolutions on the CPU: the image layer as one matrix product, the bias gradient as a sum.
 
-oneDNN, PyTorch's CPU convolution library, runs the image-side layers of the seeds'
-networks far below the machine's matrix-product rate: the decoder's last transposed
-convolution (32 -> 1 channels, 32x32 -> 64x64 in AVAE Table IX) runs at about 9 GFLOP/s
-forward, a tenth of its other layers, and is the costliest layer of a dSprites step after
-the 32-channel ones (``benchmarks/bench_layers.py``). With one output channel the layer is
-a thin product followed by a col2im of 16 shifted adds, so we compute it that way:
+oneDNN, PyTorch's CPU convolution library, runs two parts of the seeds' decoders far below
+the machine's matrix-product rate (``benchmarks/bench_layers.py``):
 
-.. math:: y[n, o, 2r + a - 1, 2s + b - 1] = \sum_{p, q \in \{0, 1\}} \sum_c
-          x[n, c, r - p, s - q] \, w[c, o, 2p + a, 2q + b] \quad (+ \text{bias}_o),
+1. **The image layer.** The decoder's last transposed convolution (32 -> 1 channels,
+   32x32 -> 64x64 in AVAE Table IX) runs at about 9 GFLOP/s forward, a tenth of its other
+   layers. With one output channel the layer is a thin product followed by a col2im of 16
+   shifted adds, so we compute it that way:
 
-the definition of ``ConvTranspose2d(kernel_size=4, stride=2, padding=1)`` with its 16 taps
-split into the four output phases ``(a, b)``. The backward pass is the im2col of the
-output gradient (a strided view) and two products. Only the order of the floating-point
-sums changes: a test checks the layer, its input and weight gradients against
-:class:`torch.nn.ConvTranspose2d` in float64. Other shapes, other devices, calls with
-``output_size`` and ``torch.func`` transforms or forward-mode AD (the decoder Jacobians of
-``vaelab.metrics.latent``) use the parent class unchanged, and the parameters, state-dict keys and
-initialisation are the parent's.
+   .. math:: y[n, o, 2r + a - 1, 2s + b - 1] = \sum_{p, q \in \{0, 1\}} \sum_c
+             x[n, c, r - p, s - q] \, w[c, o, 2p + a, 2q + b] \quad (+ \text{bias}_o),
+
+   the definition of ``ConvTranspose2d(kernel_size=4, stride=2, padding=1)`` with its 16
+   taps split into the four output phases ``(a, b)``. The backward pass is the im2col of the
+   output gradient (a strided view) and two products.
+2. **The bias gradient of the other transposed convolutions.** oneDNN's backward pass
+   computes the weight and bias gradients of a transposed convolution together, and the
+   bias part costs more than the weight part (32 -> 32 channels at 16x16 -> 32x32, batch
+   64: 2.1 ms for the weight gradient, 5.0 ms with the bias). For layers with at least
+   ``SUM_BIAS_MIN_OUT_CHANNELS`` output channels we ask oneDNN for the input and weight
+   gradients only, which are the stock layer's, and sum the output gradient for the bias.
+
+Only the order of floating-point sums changes: tests check both forms, their input, weight
+and bias gradients against :class:`torch.nn.ConvTranspose2d` in float64. Other devices
+(cuDNN), calls without gradients, ``torch.func`` transforms and forward-mode AD (the
+decoder Jacobians of ``vaelab.metrics.latent``) use the parent class unchanged, and the
+parameters, state-dict keys and initialisation are the parent's.
 
 Example:
-    >>> layer = GemmConvTranspose2d(32, 1, 4, stride=2, padding=1)
+    >>> layer = FastConvTranspose2d(32, 1, 4, stride=2, padding=1)
     >>> layer(torch.zeros(2, 32, 8, 8)).shape
     torch.Size([2, 1, 16, 16])
 """
@@ -32,9 +40,10 @@ import torch.autograd.forward_ad as forward_ad
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["GemmConvTranspose2d", "conv_transpose_k4s2"]
+__all__ = ["FastConvTranspose2d", "conv_transpose_k4s2"]
 
 MAX_OUT_CHANNELS = 1  # where the product pays (benchmarks/bench_layers.py): 1.65-1.9x at 1 channel, 0.83x at 3
+SUM_BIAS_MIN_OUT_CHANNELS = 16  # where summing the bias apart pays: 1.05-1.43x at 16-64 channels, 0.9-1.0x at 3
 
 
 class _ConvTransposeK4S2(torch.autograd.Function):
@@ -78,6 +87,32 @@ class _ConvTransposeK4S2(torch.autograd.Function):
         return grad_x, grad_w, grad_b
 
 
+class _ConvTransposeSumBias(torch.autograd.Function):
+    """``F.conv_transpose2d`` whose backward asks oneDNN for the input and weight gradients only."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: tuple[int, ...],
+                padding: tuple[int, ...], output_padding: tuple[int, ...], groups: int,
+                dilation: tuple[int, ...]) -> torch.Tensor:
+        ctx.save_for_backward(x, weight)
+        ctx.conv = (stride, padding, dilation, output_padding, groups)
+        return F.conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x, weight = ctx.saved_tensors
+        stride, padding, dilation, output_padding, groups = ctx.conv
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grad_x = grad_w = grad_b = None
+        if need_x or need_w:
+            grad_x, grad_w, _ = torch.ops.aten.convolution_backward(
+                grad, x, weight, None, list(stride), list(padding), list(dilation), True, list(output_padding),
+                groups, [need_x, need_w, False])
+        if need_b:
+            grad_b = grad.sum((0, 2, 3))
+        return grad_x, grad_w, grad_b, None, None, None, None, None
+
+
 def conv_transpose_k4s2(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """``F.conv_transpose2d(x, weight, bias, stride=2, padding=1)`` for a 4x4 kernel, as one product.
 
@@ -105,18 +140,30 @@ def _forward_mode_or_transforms() -> bool:
     return transforms is None or level is None or transforms() or level >= 0
 
 
-class GemmConvTranspose2d(nn.ConvTranspose2d):
-    """:class:`torch.nn.ConvTranspose2d` that computes the 4x4, stride-2, padding-1 case with at most
-    ``MAX_OUT_CHANNELS`` output channels on the CPU by :func:`conv_transpose_k4s2`."""
+class FastConvTranspose2d(nn.ConvTranspose2d):
+    """:class:`torch.nn.ConvTranspose2d` with the two CPU forms of the module docstring: the 4x4, stride-2,
+    padding-1 case with at most ``MAX_OUT_CHANNELS`` output channels as one product
+    (:func:`conv_transpose_k4s2`), and the bias gradient of the others as a sum."""
 
-    def _fast(self, x: torch.Tensor) -> bool:
-        return (x.device.type == "cpu" and x.dim() == 4 and self.out_channels <= MAX_OUT_CHANNELS
-                and not _forward_mode_or_transforms()
-                and self.kernel_size == (4, 4) and self.stride == (2, 2) and self.padding == (1, 1)
-                and self.output_padding == (0, 0) and self.dilation == (1, 1) and self.groups == 1
-                and self.padding_mode == "zeros")
+    def _path(self, x: torch.Tensor, output_size: list[int] | None = None) -> str:
+        """``"product"``, ``"sum_bias"`` or ``"stock"``: how a call on ``x`` is computed."""
+        if x.device.type != "cpu" or x.dim() != 4 or self.padding_mode != "zeros" or _forward_mode_or_transforms():
+            return "stock"
+        if (output_size is None and self.out_channels <= MAX_OUT_CHANNELS and self.kernel_size == (4, 4)
+                and self.stride == (2, 2) and self.padding == (1, 1) and self.output_padding == (0, 0)
+                and self.dilation == (1, 1) and self.groups == 1):
+            return "product"
+        needs_grad = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in self.parameters()))
+        wide = self.out_channels >= SUM_BIAS_MIN_OUT_CHANNELS
+        return "sum_bias" if self.bias is not None and wide and needs_grad else "stock"
 
     def forward(self, input: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
-        if output_size is None and self._fast(input):
+        path = self._path(input, output_size)
+        if path == "product":
             return conv_transpose_k4s2(input, self.weight, self.bias)
-        return super().forward(input, output_size)
+        if path == "stock":
+            return super().forward(input, output_size)
+        output_padding = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size,
+                                              2, self.dilation)
+        return _ConvTransposeSumBias.apply(input, self.weight, self.bias, self.stride, self.padding,
+                                           tuple(output_padding), self.groups, self.dilation)

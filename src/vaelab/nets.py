@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from vaelab.convops import GemmConvTranspose2d
+from vaelab.convops import FastConvTranspose2d
 from vaelab.errors import ConfigError
 
 __all__ = ["ARCHITECTURES", "build_networks", "memory_layout", "ConvEncoder", "ConvDecoder", "mlp", "discriminator"]
@@ -58,7 +58,7 @@ def _conv_block(cin: int, cout: int, bn: bool, transpose: bool = False, kernel: 
     """A stride-2 convolution that halves ``size`` (rounding up), or a transposed one that doubles it."""
     if transpose:
         pad = (kernel - 1) // 2
-        layer = GemmConvTranspose2d(cin, cout, kernel, stride=2, padding=pad, output_padding=2 * pad + 2 - kernel,
+        layer = FastConvTranspose2d(cin, cout, kernel, stride=2, padding=pad, output_padding=2 * pad + 2 - kernel,
                                     bias=not bn)
         layers: list[nn.Module] = [layer]
     else:

@@ -9,7 +9,7 @@ Prints
       procedural dSprites) and the MNIST network (AVAE Table VIII; scikit-learn digits at
       32 x 32 stand in for MNIST, same network and shapes), side by side in one process:
         vaelab        ``vaelab.train.train`` with its defaults (channels-last, device-side
-                      loss sums, the GEMM image layer of ``vaelab.convops``, prefetching where
+                      loss sums, the CPU forms of ``vaelab.convops``, prefetching where
                       it is on by default), its training items rendered into the host cache
                       before the first step, as every epoch after the first finds them and
                       as the bare loops hold theirs;
@@ -17,8 +17,8 @@ Prints
                       timed steps also render their procedural dSprites batches (the first
                       epoch of a run);
         bare          a hand-written PyTorch loop of the same network built from stock
-                      ``torch.nn`` layers (vaelab's GEMM transposed convolution swapped back
-                      for ``nn.ConvTranspose2d``, same weights), data in memory, contiguous
+                      ``torch.nn`` layers (vaelab's convolutions of ``vaelab.convops`` swapped
+                      back for ``nn.Conv2d`` / ``nn.ConvTranspose2d``, same weights), data in memory, contiguous
                       layout (the reference of the done-criterion);
         bare-cl       the same bare loop in channels-last layout (what the layout alone gives);
       each with images/s, achieved GFLOP/s (FLOPs of one forward + backward step counted
@@ -50,7 +50,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import vaelab.train
 from vaelab.config import build_config
-from vaelab.convops import FastConvTranspose2d
+from vaelab.convops import use_stock_layers
 from vaelab.data import DSprites, Shapes3D, load_dataset, split_indices
 from vaelab.data.cache import CachedImages
 from vaelab.models import MODELS, VAE
@@ -118,9 +118,8 @@ def _bare_parts(net: str):
     images = (data.images(train_index) * 255).round().to(torch.uint8)
     torch.manual_seed(0)
     encoder, decoder = build_networks("dsprites" if net == "dsprites" else "mnist", data.shape, latent, head=2)
-    for module in decoder.modules():
-        if isinstance(module, FastConvTranspose2d):
-            module.__class__ = nn.ConvTranspose2d  # stock PyTorch: same parameters, oneDNN's kernel
+    use_stock_layers(encoder)  # stock PyTorch: same parameters, oneDNN's kernels
+    use_stock_layers(decoder)
 
     def loss(x):
         mu, logvar = encoder(x).chunk(2, dim=1)

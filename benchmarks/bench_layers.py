@@ -2,11 +2,12 @@
 
 For every (transposed) convolution of the dSprites network (AVAE Table IX, 1 and 3 image
 channels) and of the MNIST network (AVAE Table VIII), at batch 64 in channels-last layout,
-prints the median time of the stock ``torch.nn`` layer (oneDNN) and, for the transposed
-convolutions, of vaelab's layer (``vaelab.convops.FastConvTranspose2d``: ``product`` = the
-image layer as one matrix product, ``sum_bias`` = oneDNN's input and weight gradients with
-the bias gradient summed apart), side by side in one process, with the achieved GFLOP/s.
-This is the measurement behind ``vaelab.convops.MAX_OUT_CHANNELS`` and the ``sum_bias`` form.
+prints the median time of the stock ``torch.nn`` layer (oneDNN) and
+of vaelab's layer (``vaelab.convops.FastConv2d`` / ``FastConvTranspose2d``: ``product`` = the
+image layer as one matrix product, ``gemm`` = im2col / col2im and one product for layers
+with a 2x2 side, ``sum_bias`` = oneDNN's input and weight gradients with the bias gradient
+summed apart, ``stock`` = oneDNN), side by side in one process, with the achieved GFLOP/s.
+This is the measurement behind the thresholds of ``vaelab.convops``.
 
 Usage: python benchmarks/bench_layers.py [--repeats 30] [--threads N]
 """
@@ -23,7 +24,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from vaelab.convops import FastConvTranspose2d
+from vaelab.convops import FastConv2d, FastConvTranspose2d, use_stock_layers
 from vaelab.nets import build_networks
 
 CASES = {  # name: architecture, image shape, latent size
@@ -62,10 +63,7 @@ def conv_inputs(case: str, batch: int = 64):
 
 def stock(layer: nn.Module) -> nn.Module:
     """The same layer as a stock ``torch.nn`` module sharing its parameters."""
-    if isinstance(layer, FastConvTranspose2d):
-        layer = copy.copy(layer)
-        layer.__class__ = nn.ConvTranspose2d
-    return layer
+    return use_stock_layers(copy.copy(layer))
 
 
 def timings(layer: nn.Module, x: torch.Tensor, input_grad: bool, repeats: int) -> tuple[float, float, int]:
@@ -96,7 +94,7 @@ def main() -> None:
             fwd, both, flops = timings(stock(layer), x, input_grad, args.repeats)
             total["stock"] += both
             line = f"  {name}  stock fwd {fwd:6.2f} fwd+bwd {both:6.2f} ({flops / both / 1e6:5.1f} GFLOP/s)"
-            if isinstance(layer, FastConvTranspose2d):
+            if isinstance(layer, (FastConv2d, FastConvTranspose2d)):
                 path = layer._path(x.detach().requires_grad_(input_grad))
                 fwd2, both2, _ = timings(layer, x, input_grad, args.repeats)
                 line += (f" | vaelab {path:8s} fwd {fwd2:6.2f} fwd+bwd {both2:6.2f} ({flops / both2 / 1e6:5.1f} GFLOP/s) "

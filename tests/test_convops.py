@@ -4,12 +4,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from vaelab.convops import (
+    GEMM_MAX_PIXELS,
     MAX_OUT_CHANNELS,
     SUM_BIAS_MIN_OUT_CHANNELS,
+    FastConv2d,
     FastConvTranspose2d,
+    _ConvK4S2Gemm,
     _ConvTransposeK4S2,
+    _ConvTransposeK4S2Gemm,
     _ConvTransposeSumBias,
     conv_transpose_k4s2,
+    use_stock_layers,
 )
 from vaelab.nets import build_networks
 
@@ -238,3 +243,91 @@ def test_the_summed_bias_form_leaves_jvp_and_vmap_to_the_parent():
     got = vmap(lambda v: jvp(ours, (x,), (v,))[1])(t)
     want = vmap(lambda v: jvp(ref, (x,), (v,))[1])(t)
     torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+GEMM_CASES = [  # layer, input shape: the 2x2 side of the MNIST network and small odd shapes
+    (lambda bias: FastConv2d(6, 5, 4, stride=2, padding=1, bias=bias), (2, 6, 4, 4)),
+    (lambda bias: FastConv2d(3, 7, 4, stride=2, padding=1, bias=bias), (3, 3, 2, 4)),
+    (lambda bias: FastConv2d(2, 3, 4, stride=2, padding=1, bias=bias), (1, 2, 2, 2)),
+    (lambda bias: FastConvTranspose2d(6, 5, 4, stride=2, padding=1, bias=bias), (2, 6, 2, 2)),
+    (lambda bias: FastConvTranspose2d(3, 7, 4, stride=2, padding=1, bias=bias), (3, 3, 1, 2)),
+    (lambda bias: FastConvTranspose2d(2, 3, 4, stride=2, padding=1, bias=bias), (1, 2, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("make,shape", GEMM_CASES)
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_the_gemm_form_matches_torch_in_float64(monkeypatch, make, shape, bias, layout):
+    torch.manual_seed(0)
+    ours = make(bias).double().to(memory_format=layout)
+    ref = use_stock_layers(make(bias).double())
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(*shape, dtype=torch.float64).contiguous(memory_format=layout)
+    assert ours._path(x) == "gemm"
+    calls = []
+    function = _ConvK4S2Gemm if isinstance(ours, nn.Conv2d) else _ConvTransposeK4S2Gemm
+    apply = function.apply
+    monkeypatch.setattr(function, "apply", lambda *a: calls.append(1) or apply(*a))
+    y, grads = _outputs_and_grads(ours, x, g := torch.randn_like(ref(x)))
+    y_ref, grads_ref = _outputs_and_grads(ref, x, g)
+    assert calls == [1] and y.shape == y_ref.shape and len(grads) == (3 if bias else 2)
+    torch.testing.assert_close(y, y_ref, rtol=1e-12, atol=1e-12)
+    for a, r in zip(grads, grads_ref):
+        torch.testing.assert_close(a, r, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("function,shape,weight", [(_ConvK4S2Gemm, (2, 3, 4, 2), (4, 3, 4, 4)),
+                                                   (_ConvTransposeK4S2Gemm, (2, 3, 2, 1), (3, 4, 4, 4))])
+def test_the_gemm_form_has_second_derivatives(function, shape, weight):
+    x = torch.randn(*shape, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(*weight, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(function.apply, (x, w, b))
+    assert torch.autograd.gradgradcheck(function.apply, (x, w, b))
+
+
+def test_the_gemm_form_is_only_taken_for_a_small_side():
+    conv = FastConv2d(8, 8, 4, stride=2, padding=1)
+    convt = FastConvTranspose2d(8, 8, 4, stride=2, padding=1)
+    side = int(GEMM_MAX_PIXELS ** 0.5)
+    assert conv._path(torch.zeros(1, 8, 2 * side, 2 * side)) == "gemm"
+    assert convt._path(torch.zeros(1, 8, side, side)) == "gemm"
+    assert conv._path(torch.zeros(1, 8, 2 * side + 2, 2 * side)) == "stock"
+    assert convt._path(torch.zeros(1, 8, side + 1, side)) == "stock"
+    assert conv._path(torch.zeros(1, 8, 3, 3)) == "stock"  # odd sizes: oneDNN
+    for other in (FastConv2d(8, 8, 3, stride=2, padding=1), FastConv2d(8, 8, 4, stride=1, padding=1),
+                  FastConv2d(8, 8, 4, stride=2, padding=0), FastConv2d(8, 8, 4, stride=2, padding=1, groups=2),
+                  FastConv2d(8, 8, 4, stride=2, padding=1, padding_mode="reflect")):
+        x = torch.zeros(1, 8, 4, 4)
+        assert other._path(x) == "stock"
+        assert torch.equal(other(x), nn.Conv2d.forward(other, x))
+
+
+def test_the_conv_gemm_form_leaves_jvp_and_vmap_to_the_parent():
+    from torch.func import jvp, vmap
+
+    torch.manual_seed(0)
+    ours = FastConv2d(4, 6, 4, stride=2, padding=1).double()
+    ref = use_stock_layers(FastConv2d(4, 6, 4, stride=2, padding=1).double())
+    ref.load_state_dict(ours.state_dict())
+    x, t = torch.randn(2, 4, 4, 4, dtype=torch.float64), torch.randn(3, 2, 4, 4, 4, dtype=torch.float64)
+    got = vmap(lambda v: jvp(ours, (x,), (v,))[1])(t)
+    want = vmap(lambda v: jvp(ref, (x,), (v,))[1])(t)
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_use_stock_layers_keeps_parameters_and_outputs():
+    torch.manual_seed(0)
+    enc, dec = build_networks("mnist", (1, 32, 32), latent_dim=4, head=2)
+    fast = [m for m in enc.modules() if isinstance(m, FastConv2d)] + [m for m in dec.modules()
+                                                                      if isinstance(m, FastConvTranspose2d)]
+    assert any(m._path(torch.zeros(1, m.in_channels, 4, 4)) == "gemm" for m in fast if isinstance(m, FastConv2d))
+    x = torch.rand(3, 1, 32, 32)
+    enc.eval(), dec.eval()
+    before = dec(enc(x)[:, :4])
+    keys = enc.state_dict().keys() | dec.state_dict().keys()
+    use_stock_layers(enc), use_stock_layers(dec)
+    assert not any(isinstance(m, (FastConv2d, FastConvTranspose2d)) for m in [*enc.modules(), *dec.modules()])
+    assert enc.state_dict().keys() | dec.state_dict().keys() == keys
+    torch.testing.assert_close(dec(enc(x)[:, :4]), before, rtol=1e-4, atol=1e-5)

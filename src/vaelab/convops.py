@@ -40,10 +40,11 @@ import torch.autograd.forward_ad as forward_ad
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["FastConvTranspose2d", "conv_transpose_k4s2"]
+__all__ = ["FastConv2d", "FastConvTranspose2d", "conv_transpose_k4s2", "use_stock_layers"]
 
 MAX_OUT_CHANNELS = 1  # where the product pays (benchmarks/bench_layers.py): 1.65-1.9x at 1 channel, 0.83x at 3
 SUM_BIAS_MIN_OUT_CHANNELS = 16  # where summing the bias apart pays: 1.05-1.43x at 16-64 channels, 0.9-1.0x at 3
+GEMM_MAX_PIXELS = 4  # where im2col + one product pays: 2.6-2.9x with a 2x2 low-resolution side, +-4 % at 4x4
 
 
 class _ConvTransposeK4S2(torch.autograd.Function):
@@ -113,6 +114,97 @@ class _ConvTransposeSumBias(torch.autograd.Function):
         return grad_x, grad_w, grad_b, None, None, None, None, None
 
 
+def _rows(x: torch.Tensor) -> torch.Tensor:
+    """``(N, C, h, w)`` -> ``(N h w, C)``; a view for a channels-last ``x``."""
+    return x.permute(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+def _taps(weight: torch.Tensor) -> torch.Tensor:
+    """``(A, B, 4, 4)`` -> ``(A, 16 B)`` with columns in ``(kh, kw, b)`` order; a view for a channels-last weight."""
+    return weight.permute(0, 2, 3, 1).reshape(weight.shape[0], -1)
+
+
+def _untaps(m: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """The inverse of :func:`_taps`, in the channels-last layout of the weight."""
+    return m.view(weight.shape[0], 4, 4, weight.shape[1]).permute(0, 3, 1, 2)
+
+
+def _im2col(x: torch.Tensor) -> torch.Tensor:
+    """``(N, C, 2h, 2w)`` -> ``(N h w, 16 C)``: row ``(n, r, s)`` holds the 4x4 window at ``(2r - 1, 2s - 1)``."""
+    n, c, hh, ww = x.shape
+    padded = F.pad(x.permute(0, 2, 3, 1), (0, 0, 1, 1, 1, 1)).contiguous()
+    sn, sh, sw, sc = padded.stride()
+    return padded.as_strided((n, hh // 2, ww // 2, 4, 4, c), (sn, 2 * sh, 2 * sw, sh, sw, sc)).reshape(-1, 16 * c)
+
+
+def _col2im(cols: torch.Tensor, n: int, h: int, w: int) -> torch.Tensor:
+    """The adjoint of :func:`_im2col`: ``(N h w, 16 C)`` -> ``(N, C, 2h, 2w)`` (channels-last), overlaps summed."""
+    c = cols.shape[1] // 16
+    t = cols.view(n, h, w, 2, 2, 2, 2, c)  # taps (kh, kw) = (2p + a, 2q + b)
+    full = cols.new_zeros(n, h + 1, 2, w + 1, 2, c)  # full[n, r, a, s, b] is pixel (2r + a - 1, 2s + b - 1)
+    for p in (0, 1):
+        for q in (0, 1):
+            full[:, p:p + h, :, q:q + w] += t[:, :, :, p, :, q].permute(0, 1, 3, 2, 4, 5)
+    return full.view(n, 2 * h + 2, 2 * w + 2, c)[:, 1:-1, 1:-1].permute(0, 3, 1, 2)
+
+
+def _plus_bias(y: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    return y if bias is None else y + bias.view(1, -1, 1, 1)
+
+
+class _ConvK4S2Gemm(torch.autograd.Function):
+    """``F.conv2d(x, weight, bias, stride=2, padding=1)``, 4x4 kernel: im2col and one product; its input
+    gradient is the transposed convolution's forward (col2im), its weight gradient one product."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        n, _, hh, ww = x.shape
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        y = torch.mm(_im2col(x), _taps(weight).t()).view(n, hh // 2, ww // 2, -1).permute(0, 3, 1, 2)
+        return _plus_bias(y, bias)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x, weight = ctx.saved_tensors
+        n, _, h, w = grad.shape
+        grad_rows = _rows(grad)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = _col2im(torch.mm(grad_rows, _taps(weight)), n, h, w)
+        if ctx.needs_input_grad[1]:
+            grad_w = _untaps(torch.mm(grad_rows.t(), _im2col(x)), weight)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_b = grad_rows.sum(0)
+        return grad_x, grad_w, grad_b
+
+
+class _ConvTransposeK4S2Gemm(torch.autograd.Function):
+    """``F.conv_transpose2d(x, weight, bias, stride=2, padding=1)``, 4x4 kernel, with channels innermost: one
+    product and col2im; its input gradient is the convolution's forward (im2col and a product)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        n, _, h, w = x.shape
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        return _plus_bias(_col2im(torch.mm(_rows(x), _taps(weight)), n, h, w), bias)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x, weight = ctx.saved_tensors
+        n, c, h, w = x.shape
+        grad_cols = _im2col(grad)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = torch.mm(grad_cols, _taps(weight).t()).view(n, h, w, c).permute(0, 3, 1, 2)
+        if ctx.needs_input_grad[1]:
+            grad_w = _untaps(torch.mm(_rows(x).t(), grad_cols), weight)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_b = grad.sum((0, 2, 3))
+        return grad_x, grad_w, grad_b
+
+
 def conv_transpose_k4s2(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """``F.conv_transpose2d(x, weight, bias, stride=2, padding=1)`` for a 4x4 kernel, as one product.
 
@@ -140,19 +232,31 @@ def _forward_mode_or_transforms() -> bool:
     return transforms is None or level is None or transforms() or level >= 0
 
 
+def _k4s2p1(layer: nn.Module) -> bool:
+    return (layer.kernel_size == (4, 4) and layer.stride == (2, 2) and layer.padding == (1, 1)
+            and layer.dilation == (1, 1) and layer.groups == 1 and layer.padding_mode == "zeros")
+
+
+def _cpu_autograd(x: torch.Tensor) -> bool:
+    """Whether a call on ``x`` may take a custom CPU form (4-D, CPU, no transforms or forward-mode AD)."""
+    return x.device.type == "cpu" and x.dim() == 4 and not _forward_mode_or_transforms()
+
+
 class FastConvTranspose2d(nn.ConvTranspose2d):
-    """:class:`torch.nn.ConvTranspose2d` with the two CPU forms of the module docstring: the 4x4, stride-2,
-    padding-1 case with at most ``MAX_OUT_CHANNELS`` output channels as one product
-    (:func:`conv_transpose_k4s2`), and the bias gradient of the others as a sum."""
+    """:class:`torch.nn.ConvTranspose2d` with the CPU forms of the module docstring: for the 4x4, stride-2,
+    padding-1 case, one product with at most ``MAX_OUT_CHANNELS`` output channels
+    (:func:`conv_transpose_k4s2`) or an input of at most ``GEMM_MAX_PIXELS`` pixels; the bias
+    gradient of the others as a sum."""
 
     def _path(self, x: torch.Tensor, output_size: list[int] | None = None) -> str:
-        """``"product"``, ``"sum_bias"`` or ``"stock"``: how a call on ``x`` is computed."""
-        if x.device.type != "cpu" or x.dim() != 4 or self.padding_mode != "zeros" or _forward_mode_or_transforms():
+        """``"product"``, ``"gemm"``, ``"sum_bias"`` or ``"stock"``: how a call on ``x`` is computed."""
+        if not _cpu_autograd(x) or self.padding_mode != "zeros":
             return "stock"
-        if (output_size is None and self.out_channels <= MAX_OUT_CHANNELS and self.kernel_size == (4, 4)
-                and self.stride == (2, 2) and self.padding == (1, 1) and self.output_padding == (0, 0)
-                and self.dilation == (1, 1) and self.groups == 1):
-            return "product"
+        if output_size is None and _k4s2p1(self) and self.output_padding == (0, 0):
+            if self.out_channels <= MAX_OUT_CHANNELS:
+                return "product"
+            if x.shape[2] * x.shape[3] <= GEMM_MAX_PIXELS:
+                return "gemm"
         needs_grad = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in self.parameters()))
         wide = self.out_channels >= SUM_BIAS_MIN_OUT_CHANNELS
         return "sum_bias" if self.bias is not None and wide and needs_grad else "stock"
@@ -161,9 +265,35 @@ class FastConvTranspose2d(nn.ConvTranspose2d):
         path = self._path(input, output_size)
         if path == "product":
             return conv_transpose_k4s2(input, self.weight, self.bias)
+        if path == "gemm":
+            return _ConvTransposeK4S2Gemm.apply(input, self.weight, self.bias)
         if path == "stock":
             return super().forward(input, output_size)
         output_padding = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size,
                                               2, self.dilation)
         return _ConvTransposeSumBias.apply(input, self.weight, self.bias, self.stride, self.padding,
                                            tuple(output_padding), self.groups, self.dilation)
+
+
+class FastConv2d(nn.Conv2d):
+    """:class:`torch.nn.Conv2d` that computes the 4x4, stride-2, padding-1 case with an output of at most
+    ``GEMM_MAX_PIXELS`` pixels (even input sizes) on the CPU as im2col and one product."""
+
+    def _path(self, x: torch.Tensor) -> str:
+        """``"gemm"`` or ``"stock"``: how a call on ``x`` is computed."""
+        small = x.dim() == 4 and x.shape[2] % 2 == 0 and x.shape[3] % 2 == 0 and x.shape[2] * x.shape[3] <= 4 * GEMM_MAX_PIXELS
+        return "gemm" if small and _cpu_autograd(x) and _k4s2p1(self) else "stock"
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        if self._path(input) == "gemm":
+            return _ConvK4S2Gemm.apply(input, self.weight, self.bias)
+        return super().forward(input)
+
+
+def use_stock_layers(module: nn.Module) -> nn.Module:
+    """Turns every :class:`FastConv2d` / :class:`FastConvTranspose2d` in ``module`` into its ``torch.nn`` parent,
+    in place (same parameters and state-dict keys): the stock oneDNN / cuDNN computation, e.g. for benchmarks."""
+    for layer in module.modules():
+        if isinstance(layer, (FastConv2d, FastConvTranspose2d)):
+            layer.__class__ = layer.__class__.__mro__[1]
+    return module

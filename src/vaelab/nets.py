@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from vaelab.convops import FastConvTranspose2d
+from vaelab.convops import FastConv2d, FastConvTranspose2d
 from vaelab.errors import ConfigError
 
 __all__ = ["ARCHITECTURES", "build_networks", "memory_layout", "ConvEncoder", "ConvDecoder", "mlp", "discriminator"]
@@ -64,7 +64,7 @@ def _conv_block(cin: int, cout: int, bn: bool, transpose: bool = False, kernel: 
     else:
         left, right = _same_padding(size, kernel)
         if left == right:
-            layers = [nn.Conv2d(cin, cout, kernel, stride=2, padding=left, bias=not bn)]
+            layers = [FastConv2d(cin, cout, kernel, stride=2, padding=left, bias=not bn)]
         else:
             layers = [nn.ZeroPad2d((left, right, left, right)), nn.Conv2d(cin, cout, kernel, stride=2, bias=not bn)]
     act = nn.ReLU(inplace=True)  # in place: a feature map less to allocate per layer (same values)

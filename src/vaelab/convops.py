@@ -1,7 +1,7 @@
-r"""Transposed convolutions on the CPU: the image layer as one matrix product, the bias gradient as a sum.
+r"""Convolutions on the CPU where oneDNN is slow: matrix products, and the bias gradient as a sum.
 
-oneDNN, PyTorch's CPU convolution library, runs two parts of the seeds' decoders far below
-the machine's matrix-product rate (``benchmarks/bench_layers.py``):
+oneDNN, PyTorch's CPU convolution library, runs three kinds of layer of the seeds'
+networks far below the machine's matrix-product rate (``benchmarks/bench_layers.py``):
 
 1. **The image layer.** The decoder's last transposed convolution (32 -> 1 channels,
    32x32 -> 64x64 in AVAE Table IX) runs at about 9 GFLOP/s forward, a tenth of its other
@@ -20,12 +20,20 @@ the machine's matrix-product rate (``benchmarks/bench_layers.py``):
    64: 2.1 ms for the weight gradient, 5.0 ms with the bias). For layers with at least
    ``SUM_BIAS_MIN_OUT_CHANNELS`` output channels we ask oneDNN for the input and weight
    gradients only, which are the stock layer's, and sum the output gradient for the bias.
+3. **Layers with a 2x2 side.** 4x4, stride-2 convolutions and transposed convolutions
+   whose low-resolution side has at most ``GEMM_MAX_PIXELS`` pixels (the MNIST network of
+   AVAE Table VIII: 256 -> 512 channels at 4x4 -> 2x2 and back) run at about 80 GFLOP/s.
+   With channels innermost each is one large product and an im2col (a strided view of the
+   padded input) or a col2im (16 shifted adds); the backward pass of each is the other's
+   forward plus one product for the weight gradient.
 
-Only the order of floating-point sums changes: tests check both forms, their input, weight
-and bias gradients against :class:`torch.nn.ConvTranspose2d` in float64. Other devices
-(cuDNN), calls without gradients, ``torch.func`` transforms and forward-mode AD (the
-decoder Jacobians of ``vaelab.metrics.latent``) use the parent class unchanged, and the
-parameters, state-dict keys and initialisation are the parent's.
+Only the order of floating-point sums changes: tests check every form, its input, weight
+and bias gradients against :class:`torch.nn.Conv2d` / :class:`torch.nn.ConvTranspose2d` in
+float64. Other devices (cuDNN), ``torch.func`` transforms and forward-mode AD (the decoder
+Jacobians of ``vaelab.metrics.latent``) use the parent class unchanged, as do calls without
+a gradient where only the bias form would apply; the parameters, state-dict keys and
+initialisation are the parent's, and :func:`use_stock_layers` turns a network back into
+stock layers.
 
 Example:
     >>> layer = FastConvTranspose2d(32, 1, 4, stride=2, padding=1)

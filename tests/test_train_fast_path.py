@@ -1,4 +1,5 @@
-"""The training loop's fast path: layout, prefetching, device-side loss sums, mixed precision, compile."""
+"""The training loop's fast path: layout, prefetching, device-side loss sums, mixed precision, compile,
+flushing subnormals."""
 
 import math
 
@@ -11,8 +12,9 @@ from vaelab.config import build_config
 from vaelab.data import DSprites
 from vaelab.data.cache import CachedImages, fits_on_device
 from vaelab.errors import ConfigError
-from vaelab.models import build_model
+from vaelab.models import MODELS, VAE, build_model
 from vaelab.runs import Run
+from vaelab.denormals import flush_denormal, flushes_denormals
 from vaelab.train import Interrupted, LossTracker, memory_layout, prefetched, train
 from test_train import assert_same_checkpoints, final_state
 
@@ -21,7 +23,7 @@ def conv_cfg(**flags):
     """The dSprites network (AVAE Table IX) on 96 procedural dSprites items, batch 16."""
     overrides = ["train.tensorboard=false", "data.val_fraction=0.25", "train.eval_batch_size=32",
                  *flags.pop("overrides", [])]
-    return build_config(model="vae", dataset="dsprites", subset=96, batch_size=16, device="cpu",
+    return build_config(model=flags.pop("model", "vae"), dataset="dsprites", subset=96, batch_size=16, device="cpu",
                         overrides=overrides, **flags)
 
 
@@ -170,3 +172,49 @@ def test_fits_on_device_keeps_three_quarters_of_free_gpu_memory(monkeypatch):
     assert fits_on_device(1_000, torch.device("cuda"))
     assert not fits_on_device(1_001, torch.device("cuda"))
     assert fits_on_device(10**12, torch.device("cpu"))
+
+
+SUBNORMAL = 1e-39  # below float32's smallest normal, 1.18e-38
+
+
+def _flushed_share(subnormals: torch.Tensor) -> float:
+    """Share of a subnormal tensor that a product makes zero: one chunk per compute thread of the elementwise kernel."""
+    return float(((subnormals * 1.0) == 0).float().mean())
+
+
+def test_flush_denormal_sets_every_compute_thread_for_its_block_and_restores_it():
+    subnormals = torch.full((4_000_000,), SUBNORMAL)  # made before: stored subnormal, on several threads' chunks
+    assert not flushes_denormals() and _flushed_share(subnormals) == 0.0
+    with flush_denormal(True):
+        assert flushes_denormals() and _flushed_share(subnormals) == 1.0
+        with flush_denormal(False):
+            assert not flushes_denormals() and _flushed_share(subnormals) == 0.0
+        assert flushes_denormals() and _flushed_share(subnormals) == 1.0
+    assert not flushes_denormals() and _flushed_share(subnormals) == 0.0
+    with pytest.raises(RuntimeError), flush_denormal(True):
+        raise RuntimeError("inside")
+    assert not flushes_denormals()
+
+
+class _Probed(VAE):
+    seen: list[tuple[bool, float]] = []
+    subnormals = torch.full((4_000_000,), SUBNORMAL)
+
+    def on_step_start(self, ctx) -> None:
+        _Probed.seen.append((flushes_denormals(), _flushed_share(_Probed.subnormals)))
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_training_flushes_subnormals_only_while_it_runs_and_as_configured(tmp_path, monkeypatch, flag):
+    monkeypatch.setitem(MODELS, "probed", _Probed)
+    _Probed.seen = []
+    train(conv_cfg(model="probed", steps=3, overrides=[f"train.flush_denormal={str(flag).lower()}"]), tmp_path / "r",
+          progress=False)
+    assert _Probed.seen == [(flag, float(flag))] * 3
+    assert not flushes_denormals() and _flushed_share(_Probed.subnormals) == 0.0
+
+
+def test_training_restores_the_callers_mode(tmp_path):
+    with flush_denormal(True):
+        train(conv_cfg(steps=2, overrides=["train.flush_denormal=false"]), tmp_path / "r", progress=False)
+        assert flushes_denormals()

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from vaelab.config import RunConfig, TrainConfig
 from vaelab.data import Dataset, load_dataset, split_indices
 from vaelab.data.cache import CachedImages
+from vaelab.denormals import flush_denormal
 from vaelab.errors import RunError, TrainingDiverged, VaelabError, VaelabWarning
 from vaelab.io import save_torch, write_text
 from vaelab.memory import check_training_memory
@@ -516,10 +517,11 @@ def train(
             if fresh:
                 Run.create(run.path, config)
                 created = True
-            ctx, objectives, optimizers, schedulers, precision = _setup(config, run, not fresh, progress)
-            started = True
-            return _train(config, run, fresh, ctx, objectives, optimizers, schedulers, precision, progress, stop_at_step,
-                          on_step, trackers)
+            with flush_denormal(config.train.flush_denormal):
+                ctx, objectives, optimizers, schedulers, precision = _setup(config, run, not fresh, progress)
+                started = True
+                return _train(config, run, fresh, ctx, objectives, optimizers, schedulers, precision, progress,
+                              stop_at_step, on_step, trackers)
     except BaseException:
         if fresh and held and not started:
             _discard(run, created, keep_dir=existed)

@@ -183,6 +183,8 @@ def _flushed_share(subnormals: torch.Tensor) -> float:
 
 
 def test_flush_denormal_sets_every_compute_thread_for_its_block_and_restores_it():
+    import sklearn.ensemble  # noqa: F401 -- loads scikit-learn's own libgomp beside PyTorch's (the suite does)
+
     subnormals = torch.full((4_000_000,), SUBNORMAL)  # made before: stored subnormal, on several threads' chunks
     assert not flushes_denormals() and _flushed_share(subnormals) == 0.0
     with flush_denormal(True):

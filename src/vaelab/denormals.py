@@ -37,36 +37,54 @@ def flushes_denormals() -> bool:
     return float(torch.tensor([1e-39]) * 1.0) == 0.0
 
 
-@functools.lru_cache(maxsize=1)
-def _runtime() -> tuple[ctypes.CDLL, ctypes.CDLL] | None:
-    """The OpenMP runtime this process loaded (from ``/proc/self/maps``) and the C maths library; None where
-    either is not found (then only the calling thread and threads it starts later change mode)."""
+def _openmp_paths() -> list[str]:
+    """The OpenMP runtimes PyTorch computes on, among those this process loaded (``/proc/self/maps``).
+
+    Wheels vendor their own copies (scikit-learn's ``libgomp-<hash>.so``), each with its own
+    threads: the one inside PyTorch's package is PyTorch's; failing that, the unvendored ones.
+    """
     maps = Path("/proc/self/maps")
+    if not maps.exists():
+        return []
+    loaded = {fields[-1] for fields in (line.split() for line in maps.read_text().splitlines())
+              if len(fields) >= 6 and Path(fields[-1]).name.startswith(_OPENMP_NAMES)}
+    torch_dir = Path(torch.__file__).resolve().parent
+    own = [p for p in sorted(loaded) if Path(p).resolve().is_relative_to(torch_dir)]
+    return own or [p for p in sorted(loaded) if Path(p).name.split(".so")[0] in _OPENMP_NAMES]
+
+
+@functools.lru_cache(maxsize=1)
+def _runtimes() -> tuple[list[ctypes.CDLL], ctypes.CDLL | None]:
+    """PyTorch's OpenMP runtimes and the C maths library (empty / None where not found: then only the calling
+    thread, and threads it starts later, change mode)."""
     libm_name = ctypes.util.find_library("m")
-    if not maps.exists() or libm_name is None:
-        return None
-    loaded = sorted({line.split()[-1] for line in maps.read_text().splitlines() if line.count(" ") >= 5
-                     and Path(line.split()[-1]).name.startswith(_OPENMP_NAMES)})
     try:
-        omp, libm = ctypes.CDLL(loaded[0]), ctypes.CDLL(libm_name)
-        omp.GOMP_parallel.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint]
-        omp.GOMP_parallel.restype = None
-        libm.fegetenv.argtypes = [ctypes.c_void_p]
-        return omp, libm
-    except (IndexError, OSError, AttributeError):
-        return None
+        libm = ctypes.CDLL(libm_name) if libm_name else None
+        if libm is not None:
+            libm.fegetenv.argtypes = [ctypes.c_void_p]
+    except (OSError, AttributeError):
+        libm = None
+    runtimes = []
+    for path in _openmp_paths():
+        try:
+            omp = ctypes.CDLL(path)
+            omp.GOMP_parallel.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint]
+            omp.GOMP_parallel.restype = None
+            runtimes.append(omp)
+        except (OSError, AttributeError):
+            continue
+    return runtimes, libm
 
 
 def set_flush_denormal(enabled: bool) -> None:
     """``torch.set_flush_denormal(enabled)`` for the calling thread and every OpenMP thread of its team."""
     torch.set_flush_denormal(enabled)
-    runtime = _runtime()
-    if runtime is None:
-        return
-    omp, libm = runtime
+    runtimes, libm = _runtimes()
     env = ctypes.create_string_buffer(256)  # room for any platform's fenv_t (32 bytes on x86-64 glibc)
-    if libm.fegetenv(env) == 0:
-        fesetenv = ctypes.cast(libm.fesetenv, ctypes.c_void_p)
+    if not runtimes or libm is None or libm.fegetenv(env) != 0:
+        return
+    fesetenv = ctypes.cast(libm.fesetenv, ctypes.c_void_p)
+    for omp in runtimes:
         omp.GOMP_parallel(fesetenv, ctypes.cast(env, ctypes.c_void_p), torch.get_num_threads(), 0)
 
 

@@ -14,7 +14,7 @@ from vaelab.runs import Run
 from vaelab.train import train
 from vaelab.viz import traversal_motion
 
-# of the recipe's 1,000 steps, enough for its learning rate and batch to move the sprite (measured under
+# of the recipe's 1,500 steps, enough for its learning rate and batch to move the sprite (measured under
 # load: the VAE moves no row at 150 steps and all 6 at 300; the ARD-VAE none at 300, 8 of 10 at 450, just
 # after its first prior re-estimation at the epoch end, step 421)
 STEPS = {"vae": 300, "ard_vae": 450}

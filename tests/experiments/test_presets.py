@@ -72,6 +72,6 @@ def test_unknown_preset_and_cli_listing(capsys):
     out = capsys.readouterr().out
     assert all(name in out for name in PRESETS)
     assert main(["presets", "show", "quickstart", "--budget", "0.5"]) == 0
-    assert "steps: 500" in capsys.readouterr().out
+    assert "steps: 750" in capsys.readouterr().out
     assert main(["sweep", "--preset", "nope", "--out", "x"]) == 2
     assert "unknown preset 'nope'" in capsys.readouterr().err

@@ -601,7 +601,7 @@ _ALL = [
              Column("latent.active_dims", "active", None, fmt=".1f")),
             methods=["vae", "beta_tcvae", "avae", "ard_vae"], datasets=["dsprites"], seeds=range(1),
             metrics=["reconstruction", "latent", "mig", "factor_vae"], num_samples=500,
-            overrides={"steps": 1000, "subset": 30_000, "batch_size": 64, "train.lr": 1e-3},
+            overrides={"steps": 1500, "subset": 30_000, "batch_size": 64, "train.lr": 1e-3},
             method_overrides={"avae": {"kde_samples": 1000}, "ard_vae": {"latent_dim": 10, "alpha_size": 2000}}),
 ]
 

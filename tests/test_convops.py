@@ -331,3 +331,50 @@ def test_use_stock_layers_keeps_parameters_and_outputs():
     assert not any(isinstance(m, (FastConv2d, FastConvTranspose2d)) for m in [*enc.modules(), *dec.modules()])
     assert enc.state_dict().keys() | dec.state_dict().keys() == keys
     torch.testing.assert_close(dec(enc(x)[:, :4]), before, rtol=1e-4, atol=1e-5)
+
+
+FORMS = [  # a layer of each custom form and an input that takes it
+    (lambda: FastConvTranspose2d(8, 1, 4, stride=2, padding=1), (2, 8, 3, 3), "product"),
+    (lambda: FastConvTranspose2d(8, 16, 4, stride=2, padding=1), (2, 8, 3, 3), "sum_bias"),
+    (lambda: FastConvTranspose2d(8, 4, 4, stride=2, padding=1), (2, 8, 2, 2), "gemm"),
+    (lambda: FastConv2d(8, 4, 4, stride=2, padding=1), (2, 8, 4, 4), "gemm"),
+]
+
+
+@pytest.mark.parametrize("make,shape,form", FORMS)
+def test_autocast_runs_the_stock_layer(make, shape, form):
+    torch.manual_seed(0)
+    ours = make()
+    ref = use_stock_layers(make())
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(*shape)
+    assert ours._path(x) == form
+    outs = []
+    for layer in (ours, ref):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            assert layer is ref or layer._path(x) == "stock"
+            y = layer(x)
+        y.float().square().sum().backward()
+        outs.append((y, layer.weight.grad))
+    assert outs[0][0].dtype == outs[1][0].dtype == torch.bfloat16
+    assert torch.equal(outs[0][0], outs[1][0]) and torch.equal(outs[0][1], outs[1][1])
+
+
+@pytest.mark.parametrize("make,shape,form", FORMS)
+def test_an_empty_batch_gets_the_stock_layers_result(make, shape, form):
+    layer = make()
+    x = torch.zeros(0, *shape[1:])
+    assert layer._path(x) == "stock"
+    assert layer(x).shape == use_stock_layers(make())(x).shape
+
+
+@pytest.mark.parametrize("make,shape,form", FORMS)
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_outputs_keep_the_stock_layers_memory_layout(make, shape, form, layout):
+    layer = make()
+    x = torch.randn(*shape).contiguous(memory_format=layout)
+    assert layer._path(x) == form
+    y, ref = layer(x), use_stock_layers(make())(x)
+    assert y.is_contiguous(memory_format=layout) == ref.is_contiguous(memory_format=layout)
+    if layout == torch.contiguous_format:
+        assert y.is_contiguous()

@@ -29,8 +29,9 @@ networks far below the machine's matrix-product rate (``benchmarks/bench_layers.
 
 Only the order of floating-point sums changes: tests check every form, its input, weight
 and bias gradients against :class:`torch.nn.Conv2d` / :class:`torch.nn.ConvTranspose2d` in
-float64. Other devices (cuDNN), ``torch.func`` transforms and forward-mode AD (the decoder
-Jacobians of ``vaelab.metrics.latent``) use the parent class unchanged, as do calls without
+float64. Other devices (cuDNN), autocast (``train.amp``), empty batches, ``torch.func``
+transforms and forward-mode AD (the decoder Jacobians of ``vaelab.metrics.latent``) use the
+parent class unchanged, as do calls without
 a gradient where only the bias form would apply; the parameters, state-dict keys and
 initialisation are the parent's, and :func:`use_stock_layers` turns a network back into
 stock layers.
@@ -156,8 +157,11 @@ def _col2im(cols: torch.Tensor, n: int, h: int, w: int) -> torch.Tensor:
     return full.view(n, 2 * h + 2, 2 * w + 2, c)[:, 1:-1, 1:-1].permute(0, 3, 1, 2)
 
 
-def _plus_bias(y: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    return y if bias is None else y + bias.view(1, -1, 1, 1)
+def _plus_bias(y: torch.Tensor, bias: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
+    """``y`` plus the bias, in the memory layout the stock layer gives for input ``like``."""
+    y = y if bias is None else y + bias.view(1, -1, 1, 1)
+    channels_last = like.is_contiguous(memory_format=torch.channels_last) and not like.is_contiguous()
+    return y.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
 
 class _ConvK4S2Gemm(torch.autograd.Function):
@@ -169,8 +173,8 @@ class _ConvK4S2Gemm(torch.autograd.Function):
         n, _, hh, ww = x.shape
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        y = torch.mm(_im2col(x), _taps(weight).t()).view(n, hh // 2, ww // 2, -1).permute(0, 3, 1, 2)
-        return _plus_bias(y, bias)
+        y = torch.mm(_im2col(x), _taps(weight).t()).view(n, hh // 2, ww // 2, weight.shape[0]).permute(0, 3, 1, 2)
+        return _plus_bias(y, bias, x)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
@@ -196,7 +200,7 @@ class _ConvTransposeK4S2Gemm(torch.autograd.Function):
         n, _, h, w = x.shape
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        return _plus_bias(_col2im(torch.mm(_rows(x), _taps(weight)), n, h, w), bias)
+        return _plus_bias(_col2im(torch.mm(_rows(x), _taps(weight)), n, h, w), bias, x)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
@@ -246,8 +250,10 @@ def _k4s2p1(layer: nn.Module) -> bool:
 
 
 def _cpu_autograd(x: torch.Tensor) -> bool:
-    """Whether a call on ``x`` may take a custom CPU form (4-D, CPU, no transforms or forward-mode AD)."""
-    return x.device.type == "cpu" and x.dim() == 4 and not _forward_mode_or_transforms()
+    """Whether a call on ``x`` may take a custom CPU form: a non-empty 4-D CPU tensor, outside autocast (whose
+    dtype rules are the stock layer's), ``torch.func`` transforms and forward-mode AD."""
+    return (x.device.type == "cpu" and x.dim() == 4 and x.numel() > 0 and not torch.is_autocast_enabled("cpu")
+            and not _forward_mode_or_transforms())
 
 
 class FastConvTranspose2d(nn.ConvTranspose2d):

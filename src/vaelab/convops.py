@@ -31,10 +31,9 @@ Only the order of floating-point sums changes: tests check every form, its input
 and bias gradients against :class:`torch.nn.Conv2d` / :class:`torch.nn.ConvTranspose2d` in
 float64. Other devices (cuDNN), autocast (``train.amp``), empty batches, ``torch.func``
 transforms and forward-mode AD (the decoder Jacobians of ``vaelab.metrics.latent``) use the
-parent class unchanged, as do calls without
-a gradient where only the bias form would apply; the parameters, state-dict keys and
-initialisation are the parent's, and :func:`use_stock_layers` turns a network back into
-stock layers.
+parent class unchanged, as do calls without a gradient where only the bias form would
+apply; the parameters, state-dict keys and initialisation are the parent's, and
+:func:`use_stock_layers` turns a network back into stock layers.
 
 Example:
     >>> layer = FastConvTranspose2d(32, 1, 4, stride=2, padding=1)
@@ -264,7 +263,7 @@ class FastConvTranspose2d(nn.ConvTranspose2d):
 
     def _path(self, x: torch.Tensor, output_size: list[int] | None = None) -> str:
         """``"product"``, ``"gemm"``, ``"sum_bias"`` or ``"stock"``: how a call on ``x`` is computed."""
-        if not _cpu_autograd(x) or self.padding_mode != "zeros":
+        if not _cpu_autograd(x):  # padding_mode: ConvTranspose2d accepts only "zeros"
             return "stock"
         if output_size is None and _k4s2p1(self) and self.output_padding == (0, 0):
             if self.out_channels <= MAX_OUT_CHANNELS:
@@ -295,8 +294,10 @@ class FastConv2d(nn.Conv2d):
 
     def _path(self, x: torch.Tensor) -> str:
         """``"gemm"`` or ``"stock"``: how a call on ``x`` is computed."""
-        small = x.dim() == 4 and x.shape[2] % 2 == 0 and x.shape[3] % 2 == 0 and x.shape[2] * x.shape[3] <= 4 * GEMM_MAX_PIXELS
-        return "gemm" if small and _cpu_autograd(x) and _k4s2p1(self) else "stock"
+        if not (_cpu_autograd(x) and _k4s2p1(self)):
+            return "stock"
+        h, w = x.shape[2:]
+        return "gemm" if h % 2 == 0 and w % 2 == 0 and h * w <= 4 * GEMM_MAX_PIXELS else "stock"
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         if self._path(input) == "gemm":
